@@ -1,0 +1,53 @@
+# amdhal: top-level commands. `make run` and `make test` work on a fresh Debian 12 machine.
+SHELL := /bin/bash
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+# Every Debian 12 package the project needs to build, test and benchmark.
+DEBIAN_PACKAGES := \
+  build-essential cmake ninja-build pkg-config git \
+  clang-19 lld-19 llvm-19 libclang-rt-19-dev clang-format \
+  libboost-dev libboost-program-options-dev \
+  libpciaccess-dev libdrm-dev libelf-dev libmsgpack-dev nlohmann-json3-dev libfmt-dev \
+  libgtest-dev libgmock-dev googletest libbenchmark-dev \
+  gnuplot-nox
+
+.PHONY: all deps build run test test-asan bench fuzz format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./scripts/demo.sh $(BUILD)/bin/amdhal
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAMDHAL_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+
+bench: build
+	./scripts/bench.sh $(BUILD)
+
+fuzz: deps
+	./scripts/fuzz.sh $${FUZZ_SECONDS:-60}
+
+format:
+	git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

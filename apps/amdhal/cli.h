@@ -1,0 +1,101 @@
+// Shared pieces of the amdhal command-line tool: global options, the command table, device
+// selection and output helpers.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "amdhal/device.h"
+#include "amdhal/registry.h"
+#include "amdhal/status.h"
+
+namespace amdhal::cli {
+
+namespace po = boost::program_options;
+
+/// Exit codes of the tool.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  ///< the command ran and failed (device, I/O, bad data)
+inline constexpr int kExitUsage = 2;    ///< the command line was wrong
+
+/// Options that apply to every command.
+struct GlobalOptions {
+  std::string backend;  ///< --backend: restrict to one backend
+  std::string device;   ///< --device: index, PCI address or id
+  bool json = false;    ///< --json: machine-readable output
+  int verbose = 0;      ///< -v (repeatable)
+};
+
+/// A device as the CLI numbers it: position in `amdhal list`.
+struct DeviceEntry {
+  int index = 0;
+  std::shared_ptr<Backend> backend;
+  DeviceInfo info;
+};
+
+/// Everything a command needs.
+class Context {
+ public:
+  explicit Context(GlobalOptions options) : options_(std::move(options)) {}
+  const GlobalOptions& options() const { return options_; }
+
+  /// Plugins loaded on first use.
+  Registry& registry();
+  /// Backends after --backend filtering; an unknown --backend is a usage error.
+  Expected<std::vector<std::shared_ptr<Backend>>> selected_backends();
+  /// Devices of the selected backends, numbered, plus one "backend: reason" line for each
+  /// backend that reported none.
+  struct DeviceScan {
+    std::vector<DeviceEntry> devices;
+    std::vector<std::pair<std::string, std::string>> reasons;  ///< (backend, why no devices)
+  };
+  Expected<DeviceScan> scan_devices();
+  /// The device named by --device, or the first one found.
+  Expected<DeviceEntry> select_device();
+
+ private:
+  GlobalOptions options_;
+  std::unique_ptr<Registry> registry_;
+  std::optional<DeviceScan> scan_;
+};
+
+/// One command of the tool.
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  /// Describes the command's own options (added to `desc`) and positional arguments.
+  std::function<void(po::options_description& desc, po::positional_options_description& pos)>
+      options;
+  /// Text after the option list in `amdhal CMD --help`: arguments and examples.
+  std::string_view details;
+  /// Runs the command with its parsed options.
+  std::function<int(Context& ctx, const po::variables_map& vm)> run;
+};
+
+/// The commands, one function per cmd_*.cpp; main.cpp lists them in help order.
+Command list_command();
+Command info_command();
+Command decode_command();
+
+/// `info --topology DIR` (cmd_topology.cpp).
+int run_topology_info(Context& ctx, const std::string& dir);
+
+/// Prints "amdhal: <message>" on stderr and returns `code`.
+int fail(int code, std::string_view message);
+/// Maps a Status to an exit code (invalid argument → 2, else 1) and prints it.
+int fail(const Status& status);
+
+/// Prints a JSON value on stdout (indented by 2).
+void print_json(const nlohmann::json& j);
+
+/// "24.0 GiB" style sizes.
+std::string format_bytes(uint64_t bytes);
+
+}  // namespace amdhal::cli

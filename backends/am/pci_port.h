@@ -1,0 +1,71 @@
+// PciPort: the seam between the bare-metal backend and the PCI bus. Enumeration, config space,
+// BAR mappings and driver binding all go through it, so the same backend code runs on a real GPU
+// (libpciaccess) and on the simulator's PCI function.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "amdhal/status.h"
+
+namespace amdhal::am {
+
+/// A PCI function address, printed as "0000:03:00.0".
+struct PciAddress {
+  uint32_t domain = 0;
+  uint8_t bus = 0;
+  uint8_t device = 0;
+  uint8_t function = 0;
+  std::string to_string() const;
+  /// Parses "DDDD:BB:DD.F" or "BB:DD.F".
+  static Expected<PciAddress> parse(std::string_view text);
+  friend bool operator==(const PciAddress&, const PciAddress&) = default;
+};
+
+/// One base address register as the bus reports it.
+struct PciBar {
+  uint64_t base = 0;
+  uint64_t size = 0;
+  bool is_io = false;
+  bool is_64bit = false;
+  bool is_prefetchable = false;
+};
+
+/// What enumeration reports of one PCI function.
+struct PciFunction {
+  PciAddress address;
+  uint16_t vendor_id = 0;
+  uint16_t device_id = 0;
+  uint16_t subsystem_vendor_id = 0;
+  uint16_t subsystem_device_id = 0;
+  uint32_t class_code = 0;  ///< 24-bit class/subclass/prog-if, 0x03xxxx for display
+  uint8_t revision = 0;
+  std::array<PciBar, 6> bars{};
+  std::string driver;  ///< kernel driver bound to it ("amdgpu"), empty if unbound
+};
+
+class PciPort {
+ public:
+  virtual ~PciPort() = default;
+  /// Short name for messages: "libpciaccess", "sim".
+  virtual std::string_view name() const = 0;
+  /// Every display-class function of the given vendor.
+  virtual Expected<std::vector<PciFunction>> enumerate_display(uint16_t vendor_id) = 0;
+  virtual Expected<uint32_t> config_read32(const PciAddress& addr, uint32_t offset) = 0;
+  virtual Status config_write32(const PciAddress& addr, uint32_t offset, uint32_t value) = 0;
+  /// Maps `size` bytes at `offset` into BAR `bar`.
+  virtual Expected<void*> map_bar(const PciAddress& addr, int bar, uint64_t offset, uint64_t size,
+                                  bool writable) = 0;
+  virtual Status unmap_bar(const PciAddress& addr, void* mapping, uint64_t size) = 0;
+  /// Unbinds the kernel driver from the function (needs root).
+  virtual Status unbind_driver(const PciAddress& addr) = 0;
+};
+
+/// The port onto the real bus, through libpciaccess and sysfs.
+Expected<std::unique_ptr<PciPort>> make_libpciaccess_port();
+
+}  // namespace amdhal::am
