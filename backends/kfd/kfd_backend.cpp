@@ -3,13 +3,17 @@
 #include <fcntl.h>
 #include <linux/kfd_ioctl.h>
 
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include "amdhal/backend.h"
 #include "amdhal/family.h"
 #include "amdhal/plugin_abi.h"
+#include "kfd_device.h"
 #include "kfd_device_list.h"
 #include "kfd_port.h"
+#include "kfd_process.h"
 
 namespace amdhal::kfd {
 namespace {
@@ -59,12 +63,28 @@ class KfdBackend final : public Backend {
   }
 
   Expected<std::shared_ptr<Device>> open(std::string_view id) override {
-    return unimplemented(fmt::format(
-        "kfd: cannot open {}: queues and memory through /dev/kfd are not in this build", id));
+    AMDHAL_ASSIGN_OR_RETURN(std::shared_ptr<KfdProcess> process, shared_process());
+    AMDHAL_ASSIGN_OR_RETURN(const uint32_t gpu_id, gpu_id_for(*process, id));
+    AMDHAL_ASSIGN_OR_RETURN(std::unique_ptr<KfdDevice> device,
+                            open_kfd_device(std::move(process), gpu_id, anchor_));
+    return std::shared_ptr<Device>(adopt<Device>(std::move(device), anchor_));
   }
 
  private:
+  /// KFD keeps one process context per OS process: every device opened here shares one
+  /// KfdProcess (one /dev/kfd fd, one event page, one acquired VM per GPU) while any lives.
+  Expected<std::shared_ptr<KfdProcess>> shared_process() {
+    std::lock_guard lock(mu_);
+    if (auto p = process_.lock()) return p;
+    AMDHAL_ASSIGN_OR_RETURN(std::shared_ptr<KfdProcess> p,
+                            KfdProcess::open(std::shared_ptr<KfdPort>(make_kernel_port())));
+    process_ = p;
+    return p;
+  }
+
   std::shared_ptr<const void> anchor_;
+  std::mutex mu_;
+  std::weak_ptr<KfdProcess> process_;
 };
 
 Expected<std::shared_ptr<Backend>> create_kfd_backend(const PluginHost& host) {
