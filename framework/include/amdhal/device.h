@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "amdhal/status.h"
 
 namespace amdhal {
+
+class LoadedCodeObject;
 
 /// What a backend knows of a device before opening it.
 struct DeviceInfo {
@@ -44,6 +47,11 @@ class Device {
   virtual Expected<std::shared_ptr<Queue>> create_queue(
       QueueKind kind, QueuePriority priority = QueuePriority::kNormal) = 0;
   virtual Expected<std::shared_ptr<Signal>> create_signal(uint64_t initial_value = 0) = 0;
+  /// Loads an AMDGPU code object: checks its target against this device, copies its image into
+  /// CPU-visible, executable device memory and returns its kernels. Backends whose memory is not
+  /// CPU-visible override this.
+  virtual Expected<std::shared_ptr<LoadedCodeObject>> load_code_object(
+      std::span<const uint8_t> bytes);
 };
 
 }  // namespace amdhal
