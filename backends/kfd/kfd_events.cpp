@@ -24,11 +24,16 @@ Expected<KfdEvent> KfdEvent::create_signal(KfdProcess& process, uint32_t gpu_id)
   e.process_ = &process;
   e.id_ = args.event_id;
   e.slot_ = args.event_slot_index;
+  const uint64_t page_address = process.event_page_address();
+  e.mailbox_ = page_address != 0 ? page_address + 8ull * e.slot_ : 0;
   return e;
 }
 
 KfdEvent::KfdEvent(KfdEvent&& o) noexcept
-    : process_(std::exchange(o.process_, nullptr)), id_(o.id_), slot_(o.slot_) {}
+    : process_(std::exchange(o.process_, nullptr)),
+      id_(o.id_),
+      slot_(o.slot_),
+      mailbox_(o.mailbox_) {}
 
 KfdEvent& KfdEvent::operator=(KfdEvent&& o) noexcept {
   if (this != &o) {
@@ -36,6 +41,7 @@ KfdEvent& KfdEvent::operator=(KfdEvent&& o) noexcept {
     process_ = std::exchange(o.process_, nullptr);
     id_ = o.id_;
     slot_ = o.slot_;
+    mailbox_ = o.mailbox_;
   }
   return *this;
 }

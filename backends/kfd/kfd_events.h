@@ -32,6 +32,8 @@ class KfdEvent {
 
   uint32_t id() const { return id_; }
   uint32_t slot_index() const { return slot_; }
+  /// GPU address of this event's slot in the event page, or 0 if unknown.
+  uint64_t mailbox_address() const { return mailbox_; }
   bool valid() const { return process_ != nullptr; }
 
   /// SET_EVENT: wakes a waiter.
@@ -45,6 +47,7 @@ class KfdEvent {
   KfdProcess* process_ = nullptr;
   uint32_t id_ = 0;
   uint32_t slot_ = 0;
+  uint64_t mailbox_ = 0;
 };
 
 }  // namespace amdhal::kfd

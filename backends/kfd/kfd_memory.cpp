@@ -241,24 +241,52 @@ KfdMemory::~KfdMemory() {
   release().ignore();
 }
 
+void KfdMemory::abandon() {
+  if (va_owned_ && process_ != nullptr) {
+    // Drop the CPU view but keep the range reserved: the GPU side stays as it is.
+    process_->port()
+        .mmap(reinterpret_cast<void*>(va_), size_, PROT_NONE,
+              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0)
+        .status()
+        .ignore();
+  }
+  mapped_.clear();
+  va_owned_ = false;
+  cpu_mapped_ = false;
+  allocated_ = false;
+  process_ = nullptr;
+}
+
 Status KfdMemory::release() {
   if (process_ == nullptr) return ok_status();
   Status first;
   auto keep = [&](Status s) {
     if (first.ok() && !s.ok()) first = std::move(s);
   };
+  bool gpu_may_still_map = false;
   if (!mapped_.empty()) {
     kfd_ioctl_unmap_memory_from_gpu_args unmap{};
     unmap.handle = handle_;
     unmap.device_ids_array_ptr = reinterpret_cast<uint64_t>(mapped_.data());
     unmap.n_devices = static_cast<uint32_t>(mapped_.size());
     unmap.n_success = 0;
-    keep(process_->ioctl(AMDKFD_IOC_UNMAP_MEMORY_FROM_GPU, &unmap,
-                         "AMDKFD_IOC_UNMAP_MEMORY_FROM_GPU"));
+    Status st = process_->ioctl(AMDKFD_IOC_UNMAP_MEMORY_FROM_GPU, &unmap,
+                                "AMDKFD_IOC_UNMAP_MEMORY_FROM_GPU");
+    gpu_may_still_map = !st.ok();
+    keep(std::move(st));
     mapped_.clear();
   }
   if (va_owned_) {
-    keep(process_->port().munmap(reinterpret_cast<void*>(va_), size_));
+    if (gpu_may_still_map) {
+      // The GPU may still translate this range: keep it reserved (inaccessible to the CPU) so no
+      // later allocation is placed at an address the GPU maps elsewhere.
+      keep(process_->port()
+               .mmap(reinterpret_cast<void*>(va_), size_, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0)
+               .status());
+    } else {
+      keep(process_->port().munmap(reinterpret_cast<void*>(va_), size_));
+    }
     va_owned_ = false;
     cpu_mapped_ = false;
   }

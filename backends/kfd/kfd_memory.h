@@ -66,6 +66,10 @@ class KfdMemory {
 
   /// UNMAP, munmap, FREE; the first error is returned, every step is attempted.
   Status release();
+  /// Gives the buffer up without touching the GPU side: used when the GPU may still access it
+  /// (a queue that could not be destroyed). Its address range stays reserved so no later
+  /// allocation reuses an address the GPU still translates; memory and address space leak.
+  void abandon();
 
   uint64_t handle() const { return handle_; }
   uint64_t gpu_address() const { return va_; }

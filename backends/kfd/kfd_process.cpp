@@ -145,6 +145,10 @@ Expected<uint64_t> KfdProcess::event_page_offset_for_create(uint32_t gpu_id) {
   return event_page_->handle();
 }
 
+uint64_t KfdProcess::event_page_address() const {
+  return event_page_ ? event_page_->gpu_address() : 0;
+}
+
 void KfdProcess::event_page_accepted() {
   std::lock_guard lock(mu_);
   event_page_set_ = true;

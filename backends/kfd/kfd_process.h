@@ -71,6 +71,10 @@ class KfdProcess {
   Expected<uint64_t> event_page_offset_for_create(uint32_t gpu_id);
   /// Records that CREATE_EVENT accepted the event page.
   void event_page_accepted();
+  /// GPU address of the event page (0 before the first event): slot i is at + 8 * i, where GPU
+  /// work writes an event's id before raising its interrupt (kernel kfd_events.c only wakes
+  /// events whose slot was written).
+  uint64_t event_page_address() const;
 
  private:
   KfdProcess(std::shared_ptr<KfdPort> port, int kfd_fd);

@@ -245,8 +245,16 @@ KfdQueue::~KfdQueue() {
   if (created_) {
     kfd_ioctl_destroy_queue_args args{};
     args.queue_id = queue_id_;
-    device_->process().ioctl(AMDKFD_IOC_DESTROY_QUEUE, &args, "AMDKFD_IOC_DESTROY_QUEUE").ignore();
+    const bool destroyed =
+        device_->process().ioctl(AMDKFD_IOC_DESTROY_QUEUE, &args, "AMDKFD_IOC_DESTROY_QUEUE").ok();
     created_ = false;
+    if (!destroyed) {
+      // The hardware queue may still read its ring, pointers, EOP and save area: give those
+      // buffers up rather than free memory the GPU could still touch.
+      for (auto* m : {&ring_, &pointers_, &eop_, &cwsr_, &staging_memory_}) {
+        if (*m) (*m)->abandon();
+      }
+    }
   }
   timeline_.reset();
   staging_.reset();

@@ -39,6 +39,9 @@ class KfdSignal final : public Signal {
   void set(uint64_t value) override;
   uint64_t gpu_address() const override { return memory_.gpu_address(); }
   uint32_t event_id() const override { return event_.valid() ? event_.id() : 0; }
+  uint64_t event_mailbox_address() const override {
+    return event_.valid() ? event_.mailbox_address() : 0;
+  }
   Status wait(uint64_t target, std::chrono::nanoseconds timeout) override;
 
  private:

@@ -36,7 +36,9 @@ class FakeBuffer final : public Buffer {
 
 class FakeSignal final : public Signal {
  public:
-  FakeSignal(uint64_t gpu, uint32_t event) : gpu_(gpu), event_(event) {}
+  FakeSignal(uint64_t gpu, uint32_t event, uint64_t mailbox = 0)
+      : gpu_(gpu), event_(event), mailbox_(mailbox) {}
+  uint64_t event_mailbox_address() const override { return mailbox_; }
   uint64_t value() const override { return 0; }
   void set(uint64_t) override {}
   uint64_t gpu_address() const override { return gpu_; }
@@ -46,6 +48,7 @@ class FakeSignal final : public Signal {
  private:
   uint64_t gpu_;
   uint32_t event_;
+  uint64_t mailbox_;
 };
 
 constexpr uint64_t kStagingGpu = 0x7000'0000'0000ull;
@@ -210,6 +213,32 @@ TEST_F(EncoderTest, Pm4VerbsForEveryFamily) {
   }
 }
 
+TEST_F(EncoderTest, SignalsWithAMailboxWriteTheEventIdBeforeTheInterrupt) {
+  auto boxed = std::make_shared<FakeSignal>(0x3'0000'0100ull, 5, 0x4'0000'0028ull);
+  CommandBuffer cb;
+  ASSERT_TRUE(cb.signal(boxed, 11).ok());
+  for (const char* name : {"gfx942", "gfx1100"}) {
+    SCOPED_TRACE(name);
+    const GpuFamily& fam = family(name);
+    Encoded pm4 = encode(cb, fam, QueueKind::kCompute, staging);
+    ASSERT_TRUE(pm4.status.ok()) << pm4.status.to_string();
+    ASSERT_EQ(names(pm4.packets), (std::vector<std::string>{"RELEASE_MEM", "RELEASE_MEM"}));
+    EXPECT_EQ(pm4.packets[0].field("data"), 11u);
+    EXPECT_EQ(pm4.packets[0].field("int_sel"), 0u);  // no interrupt before the slot is written
+    EXPECT_EQ(pm4.packets[1].field("address"), 0x4'0000'0028ull);
+    EXPECT_EQ(pm4.packets[1].field("data"), 5u);
+    EXPECT_EQ(pm4.packets[1].field("data_sel"), packets::kPm4DataSel32);
+    EXPECT_EQ(pm4.packets[1].field("int_sel"), packets::kPm4IntSelAfterWriteConfirm);
+    EXPECT_EQ(pm4.packets[1].field("int_ctxid"), 5u);
+    Encoded sdma = encode(cb, fam, QueueKind::kSdma, staging);
+    ASSERT_TRUE(sdma.status.ok()) << sdma.status.to_string();
+    ASSERT_EQ(names(sdma.packets), (std::vector<std::string>{"FENCE", "FENCE", "FENCE", "TRAP"}));
+    EXPECT_EQ(sdma.packets[2].field("addr"), 0x4'0000'0028ull);
+    EXPECT_EQ(sdma.packets[2].field("data"), 5u);
+    EXPECT_EQ(sdma.packets[3].field("int_context"), 5u);
+  }
+}
+
 TEST_F(EncoderTest, Gfx9WaitsAboveTwoToThe32AreRefusedWithoutWritingAnything) {
   CommandBuffer cb;
   ASSERT_TRUE(cb.signal(sig, 1).ok());
@@ -271,6 +300,8 @@ TEST_F(EncoderTest, Pm4DispatchProgramsRegistersAndPlacesPacketAndKernargs) {
     const uint64_t code = 0x5500'0000ull + 0x1100;
     EXPECT_EQ(regs[packets::kRegComputePgmLo], static_cast<uint32_t>(code >> 8));
     EXPECT_EQ(regs[packets::kRegComputePgmRsrc1], 0x00AF0041u);
+    // 256 bytes of LDS = 1 granule of 512 bytes in RSRC2.LDS_SIZE (bits 23:15).
+    EXPECT_EQ(regs[packets::kRegComputePgmRsrc2], ((4u << 1) | (1u << 7)) | (1u << 15));
     EXPECT_EQ(regs[packets::kRegComputeNumThreadX], 64u);
     EXPECT_EQ(regs[packets::kRegComputeNumThreadX + 1], 2u);
     // USER_DATA_0/1: dispatch packet; 2/3: kernarg segment.

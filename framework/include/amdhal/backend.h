@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,9 @@ class Backend {
   /// Devices this backend can reach. An error says why none can be reached at all
   /// (e.g. "/dev/kfd: ENOENT"); an empty list means it looked and found none.
   virtual Expected<std::vector<DeviceInfo>> enumerate() = 0;
+  /// Why the last enumerate() found no real hardware (e.g. "/dev/kfd: ENOENT ..."), when it
+  /// still returned devices (simulated ones); empty otherwise.
+  virtual std::string hardware_status() const { return {}; }
   /// Opens a device by the `id` enumerate() reported.
   virtual Expected<std::shared_ptr<Device>> open(std::string_view id) = 0;
 };

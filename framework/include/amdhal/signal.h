@@ -22,6 +22,9 @@ class Signal {
   /// Interrupt context raised when GPU work writes the signal (a KFD event id), 0 for none:
   /// then CPU waits poll.
   virtual uint32_t event_id() const = 0;
+  /// GPU address where GPU work writes event_id() before raising the interrupt (the KFD event
+  /// slot: the kernel wakes only events whose slot was written), 0 if the backend needs none.
+  virtual uint64_t event_mailbox_address() const { return 0; }
   /// Blocks until value() >= target or the timeout passes (kDeadlineExceeded with queue state).
   virtual Status wait(uint64_t target, std::chrono::nanoseconds timeout) = 0;
 };

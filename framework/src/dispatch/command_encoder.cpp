@@ -3,14 +3,16 @@
 // Per queue kind:
 //   PM4 compute  copy/fill: CP DMA_DATA; dispatch: SET_SH_REG setup + DISPATCH_DIRECT with the
 //                kernel's user SGPRs (AMDGPUUsage "Initial Kernel Execution State"); signal:
-//                RELEASE_MEM 64-bit end-of-pipe write (+ interrupt carrying the event id); wait:
+//                RELEASE_MEM 64-bit end-of-pipe write; with an event, a second RELEASE_MEM writes
+//                the event id to the event's mailbox slot and interrupts with it; wait:
 //                WAIT_REG_MEM64 >= (gfx10+) or WAIT_REG_MEM on the low dword (gfx9, values below
 //                2^32); timestamp: RELEASE_MEM of the GPU clock; barrier: CS_PARTIAL_FLUSH +
 //                ACQUIRE_MEM.
 //   SDMA         copy: COPY_LINEAR (split); fill: CONSTANT_FILL (split); signal: FENCE of the low
 //                then the high dword (a waiter never sees a value above the old one early) +
-//                TRAP; wait: POLL_REGMEM >= on the low dword (values below 2^32); timestamp:
-//                TIMESTAMP; barrier: NOP (an SDMA queue executes in order); dispatch: refused.
+//                (with an event) FENCE of the id to the mailbox + TRAP; wait: POLL_REGMEM >= on the
+//                low dword (values below 2^32); timestamp: TIMESTAMP; barrier: NOP (an SDMA queue
+//                executes in order); dispatch: refused.
 //   AQL          dispatch: KERNEL_DISPATCH; barrier: BARRIER_AND with the barrier bit and no
 //                dependencies; every other verb: the PM4 encoding above placed in staging memory
 //                and run through AMD's vendor PM4-IB packet (ROCr amd_aql_pm4_ib_packet.h).
@@ -104,7 +106,7 @@ class Encoder {
           } else if constexpr (std::is_same_v<T, DispatchCommand>) {
             return kDispatchSetupMaxDwords + 5;
           } else if constexpr (std::is_same_v<T, SignalCommand>) {
-            return sdma ? 2 * kSdmaFenceDwords + kSdmaTrapDwords : 8;
+            return sdma ? 3 * kSdmaFenceDwords + kSdmaTrapDwords : 16;
           } else if constexpr (std::is_same_v<T, WaitCommand>) {
             return sdma ? kSdmaPollRegmemDwords : 9;
           } else if constexpr (std::is_same_v<T, TimestampCommand>) {
@@ -234,7 +236,14 @@ class Encoder {
     Pm4DispatchSetup setup;
     setup.code_address = code;
     setup.pgm_rsrc1 = kd.compute_pgm_rsrc1;
-    setup.pgm_rsrc2 = kd.compute_pgm_rsrc2;
+    // The descriptor leaves RSRC2.LDS_SIZE 0 (AMDGPUUsage: the CP takes it from the dispatch);
+    // on PM4 the driver programs it: bits 23:15, in 512-byte granules.
+    const uint32_t lds_blocks = (info.group_segment_fixed_size + 511) / 512;
+    if (lds_blocks > 0x1FF) {
+      return invalid_argument(fmt::format("kernel '{}' needs {} bytes of LDS; at most {} fit",
+                                          info.name, info.group_segment_fixed_size, 0x1FF * 512));
+    }
+    setup.pgm_rsrc2 = (kd.compute_pgm_rsrc2 & ~(0x1FFu << 15)) | (lds_blocks << 15);
     setup.pgm_rsrc3 = kd.compute_pgm_rsrc3;
     setup.workgroup_size = {c.block[0], c.block[1], c.block[2]};
     setup.user_data = user;
@@ -253,6 +262,7 @@ class Encoder {
   Status encode_one(const SignalCommand& c, PacketStream& s) {
     const uint64_t addr = c.signal->gpu_address();
     const uint32_t event = target_.signal_interrupts ? c.signal->event_id() : 0;
+    const uint64_t mailbox = event != 0 ? c.signal->event_mailbox_address() : 0;
     if (is_sdma()) {
       SdmaFence lo;
       lo.addr = addr;
@@ -262,7 +272,15 @@ class Encoder {
       hi.data = static_cast<uint32_t>(c.value >> 32);
       AMDHAL_RETURN_IF_ERROR(emit_sdma_fence(s, sdma_, lo));
       AMDHAL_RETURN_IF_ERROR(emit_sdma_fence(s, sdma_, hi));
-      if (event != 0) AMDHAL_RETURN_IF_ERROR(emit_sdma_trap(s, sdma_, SdmaTrap{event}));
+      if (event != 0) {
+        if (mailbox != 0) {
+          SdmaFence id;
+          id.addr = mailbox;
+          id.data = event;
+          AMDHAL_RETURN_IF_ERROR(emit_sdma_fence(s, sdma_, id));
+        }
+        AMDHAL_RETURN_IF_ERROR(emit_sdma_trap(s, sdma_, SdmaTrap{event}));
+      }
       return ok_status();
     }
     return via_ib_if_aql(s, /*barrier=*/true, [&](PacketStream& pm4) {
@@ -270,11 +288,20 @@ class Encoder {
       r.data_sel = kPm4DataSel64;
       r.address = addr;
       r.data = c.value;
-      if (event != 0) {
+      if (event != 0 && mailbox == 0) {
         r.int_sel = kPm4IntSelAfterWriteConfirm;
         r.int_ctxid = event;
       }
-      return emit(pm4, pm4_, r);
+      AMDHAL_RETURN_IF_ERROR(emit(pm4, pm4_, r));
+      if (event == 0 || mailbox == 0) return ok_status();
+      // The event id goes to the event's mailbox slot, then the interrupt.
+      Pm4ReleaseMem id = end_of_pipe();
+      id.data_sel = kPm4DataSel32;
+      id.address = mailbox;
+      id.data = event;
+      id.int_sel = kPm4IntSelAfterWriteConfirm;
+      id.int_ctxid = event;
+      return emit(pm4, pm4_, id);
     });
   }
 

@@ -244,6 +244,9 @@ QueueEngine::Step Pm4Core::dispatch(const DecodedPacket& p, const uint32_t dims[
   d.code_address = pgm << 8;
   d.pgm_rsrc1 = reg(packets::kRegComputePgmRsrc1);
   d.pgm_rsrc2 = reg(packets::kRegComputePgmRsrc2);
+  // COMPUTE_PGM_RSRC2.LDS_SIZE (bits 23:15) in 512-byte granules: the LDS a PM4 launch allocates
+  // (a driver programs it from the kernel's group segment size; AQL packets carry it instead).
+  d.group_segment_bytes = ((d.pgm_rsrc2 >> 15) & 0x1FFu) * 512u;
   d.pgm_rsrc3 = reg(packets::pm4_compute_regs(variant_).pgm_rsrc3);
   for (int i = 0; i < 3; ++i) {
     // COMPUTE_NUM_THREAD_*: NUM_THREAD_FULL is bits 15:0.
