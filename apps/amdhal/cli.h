@@ -2,6 +2,7 @@
 // selection and output helpers.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +13,8 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "amdhal/code_object.h"
+#include "amdhal/command_buffer.h"
 #include "amdhal/device.h"
 #include "amdhal/registry.h"
 #include "amdhal/status.h"
@@ -55,6 +58,8 @@ class Context {
   struct DeviceScan {
     std::vector<DeviceEntry> devices;
     std::vector<std::pair<std::string, std::string>> reasons;  ///< (backend, why no devices)
+    /// (backend, why no real hardware) for backends that found only simulated devices.
+    std::vector<std::pair<std::string, std::string>> hardware;
   };
   Expected<DeviceScan> scan_devices();
   /// The device named by --device, or the first one found.
@@ -83,6 +88,37 @@ struct Command {
 Command list_command();
 Command info_command();
 Command decode_command();
+Command copy_command();      // cmd_copy.cpp
+Command fill_command();      // cmd_fill.cpp
+Command dispatch_command();  // cmd_dispatch.cpp
+
+// Shared by copy, fill and dispatch (defined in cmd_copy.cpp).
+
+/// A device opened to run work on, and the backend that opened it.
+struct WorkDevice {
+  std::shared_ptr<Device> device;
+  std::shared_ptr<Backend> backend;
+};
+/// Opens the device named by --device ("sim:..." ids go straight to the backend, default kfd), or
+/// the first real GPU; with neither, the simulator "sim:<sim_target>", saying so once on stderr.
+Expected<WorkDevice> open_work_device(Context& ctx, std::string_view sim_target);
+/// The simulated target to run a code object on: its processor, or for a generic target the
+/// first processor it runs on.
+std::string sim_target_for(const CodeObject& co);
+/// "64M" → 67108864: a number with an optional K/M/G/T suffix (powers of 1024; "KiB", "MB" too).
+Expected<uint64_t> parse_size(std::string_view text);
+/// "sdma", "compute", "aql".
+Expected<QueueKind> parse_engine(std::string_view name);
+/// "vram", "gtt", "host".
+Expected<MemoryDomain> parse_domain(std::string_view name);
+/// --size, --engine, --verify.
+void add_transfer_options(po::options_description& desc, bool is_copy);
+/// Appends a signal, submits, and waits up to `timeout`; stops early if the queue reports itself
+/// hung. Errors carry the queue's state. `elapsed_ns`: submission to completion.
+Status run_and_wait(Device& device, Queue& queue, CommandBuffer commands,
+                    std::chrono::nanoseconds timeout, uint64_t* elapsed_ns = nullptr);
+/// "sim:gfx942" or "0000:03:00.0 (gfx942)".
+std::string device_label(const Device& device);
 
 /// `info --topology DIR` (cmd_topology.cpp).
 int run_topology_info(Context& ctx, const std::string& dir);

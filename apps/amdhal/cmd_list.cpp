@@ -43,8 +43,18 @@ int run_list(Context& ctx, const po::variables_map&) {
       if (name == r.name) return fmt::format("loaded, no devices: {}", why);
     }
     size_t n = 0;
-    for (const auto& d : scan->devices) n += d.info.backend == r.name;
-    return fmt::format("loaded, {} device{}", n, n == 1 ? "" : "s");
+    size_t simulated = 0;
+    for (const auto& d : scan->devices) {
+      if (d.info.backend != r.name) continue;
+      ++n;
+      simulated += d.info.simulated;
+    }
+    std::string text = fmt::format("loaded, {} device{}", n, n == 1 ? "" : "s");
+    if (simulated != 0) text += fmt::format(" ({} simulated)", simulated);
+    for (const auto& [name, note] : scan->hardware) {
+      if (name == r.name) text += fmt::format("; no real GPU: {}", note);
+    }
+    return text;
   };
   std::vector<const PluginRecord*> shown;
   for (const auto& r : reg.plugins()) {
@@ -84,9 +94,11 @@ int run_list(Context& ctx, const po::variables_map&) {
   if (scan->devices.empty()) std::cout << "  none found\n";
   for (const auto& d : scan->devices) {
     const DeviceInfo& i = d.info;
+    const bool marked = i.name.find("simulated") != std::string::npos;
     std::cout << fmt::format("  [{}] {:<4} {:<14} {:<8} {} ({} CUs, {} VRAM){}\n", d.index,
                              i.backend, i.id, i.target, i.name, i.compute_units,
-                             format_bytes(i.vram_bytes), i.simulated ? " [simulated]" : "");
+                             format_bytes(i.vram_bytes),
+                             i.simulated && !marked ? " [simulated]" : "");
   }
   return kExitOk;
 }

@@ -32,6 +32,9 @@ Expected<Context::DeviceScan> Context::scan_devices() {
       scan.reasons.emplace_back(std::string(b->name()), "no devices found");
       continue;
     }
+    if (std::string note = b->hardware_status(); !note.empty()) {
+      scan.hardware.emplace_back(std::string(b->name()), std::move(note));
+    }
     for (auto& info : *found) {
       scan.devices.push_back({static_cast<int>(scan.devices.size()), b, std::move(info)});
     }

@@ -11,7 +11,8 @@ namespace amdhal::cli {
 namespace {
 
 std::vector<Command> all_commands() {
-  return {list_command(), info_command(), decode_command()};
+  return {list_command(), info_command(),     copy_command(),
+          fill_command(), dispatch_command(), decode_command()};
 }
 
 po::options_description global_options(GlobalOptions& g) {
@@ -44,6 +45,10 @@ void print_usage(const po::options_description& global, const std::vector<Comman
       << "  amdhal list --json             the same as one JSON object\n"
       << "  amdhal --backend kfd info      properties of the first kfd device\n"
       << "  amdhal info --topology DIR     parse a KFD topology tree (e.g. a saved copy)\n"
+      << "  amdhal copy --size 256M --verify   time a copy (the simulator if no GPU)\n"
+      << "  amdhal dispatch k.hsaco --kernel vector_add --grid 1024 --block 256 \\\n"
+      << "      --arg buf:f32:1024:iota --arg buf:f32:1024:fill=1 --arg buf:f32:1024 \\\n"
+      << "      --arg u32:1024              run a kernel, print its buffers\n"
       << "  amdhal decode --engine sdma --target gfx1100 ring.txt   decode packet dwords\n"
       << "\nExit status: 0 success, 1 the command failed, 2 usage error.\n";
   std::cout << out.str();
@@ -53,12 +58,12 @@ int run(int argc, char** argv) {
   GlobalOptions g;
   po::options_description global = global_options(g);
   po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())("args",
+  hidden.add_options()("command", po::value<std::string>())("command-args",
                                                             po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(global).add(hidden);
   po::positional_options_description pos;
-  pos.add("command", 1).add("args", -1);
+  pos.add("command", 1).add("command-args", -1);
 
   const std::vector<Command> cmds = all_commands();
   po::variables_map vm;

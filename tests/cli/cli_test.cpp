@@ -1,6 +1,7 @@
 // The amdhal command-line tool, run as a user runs it.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -48,7 +49,7 @@ TEST(Cli, ListJsonNamesKfdAndAmFromTwoLibraries) {
   EXPECT_TRUE(j["devices"].is_array());
 }
 
-TEST(Cli, ListJsonExplainsMissingDevices) {
+TEST(Cli, ListJsonExplainsMissingHardwareAndShowsSimulatedDevices) {
   if (fs::exists("/dev/kfd")) GTEST_SKIP() << "/dev/kfd exists: this machine may have a GPU";
   auto r = run_command(cli("list --json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -58,10 +59,18 @@ TEST(Cli, ListJsonExplainsMissingDevices) {
     if (b["name"] != "kfd") continue;
     seen = true;
     const std::string status = b["status"];
-    EXPECT_NE(status.find("no devices"), std::string::npos) << status;
-    EXPECT_NE(status.find("/dev/kfd: ENOENT"), std::string::npos) << status;
+    EXPECT_NE(status.find("simulated"), std::string::npos) << status;
+    EXPECT_NE(status.find("no real GPU: /dev/kfd: ENOENT"), std::string::npos) << status;
   }
   EXPECT_TRUE(seen);
+  std::set<std::string> targets;
+  for (const auto& d : j["devices"]) {
+    EXPECT_TRUE(d["simulated"].get<bool>()) << d.dump();
+    EXPECT_EQ(d["id"].get<std::string>().rfind("sim:", 0), 0u) << d.dump();
+    targets.insert(d["target"].get<std::string>());
+  }
+  EXPECT_TRUE(targets.count("gfx942"));
+  EXPECT_TRUE(targets.count("gfx1100"));
 }
 
 TEST(Cli, ListHumanShowsBothBackends) {
@@ -133,13 +142,27 @@ TEST(Cli, VersionPrintsVersion) {
 }
 
 TEST(Cli, InfoWithoutDevicesFailsWithReasons) {
-  if (fs::exists("/dev/kfd")) GTEST_SKIP() << "/dev/kfd exists: this machine may have a GPU";
-  auto r = run_command(cli("info"));
+  auto r = run_command(cli("--backend am info"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
-  EXPECT_NE(r.err.find("no device found"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("kfd: /dev/kfd"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("am: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no device found (am: no unbound AMD display device"), std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, InfoShowsASimulatedDeviceById) {
+  auto r = run_command(cli("--device sim:gfx1100 info --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["target"], "gfx1100");
+  EXPECT_EQ(j["simulated"], "yes");
+  EXPECT_EQ(j["compute_units"], "96");
+}
+
+TEST(Cli, UnknownDeviceListsWhatThereIs) {
+  auto r = run_command(cli("--device 0000:99:00.0 info"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("no device '0000:99:00.0'"), std::string::npos) << r.err;
 }
 
 TEST(Cli, PluginPathWithMissingEntryIsListed) {
