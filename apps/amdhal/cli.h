@@ -91,6 +91,7 @@ Command decode_command();
 Command copy_command();      // cmd_copy.cpp
 Command fill_command();      // cmd_fill.cpp
 Command dispatch_command();  // cmd_dispatch.cpp
+Command demo_command();      // cmd_demo.cpp
 
 // Shared by copy, fill and dispatch (defined in cmd_copy.cpp).
 

@@ -11,8 +11,8 @@ namespace amdhal::cli {
 namespace {
 
 std::vector<Command> all_commands() {
-  return {list_command(), info_command(),     copy_command(),
-          fill_command(), dispatch_command(), decode_command()};
+  return {list_command(),     info_command(),   copy_command(), fill_command(),
+          dispatch_command(), decode_command(), demo_command()};
 }
 
 po::options_description global_options(GlobalOptions& g) {

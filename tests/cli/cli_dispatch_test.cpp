@@ -299,4 +299,40 @@ TEST(CliDispatch, FileOfWrongSizeIsAnError) {
   EXPECT_NE(r.err.find("3 bytes"), std::string::npos) << r.err;
 }
 
+// ---- amdhal demo (what `make run` shows) ----
+
+TEST(CliDemo, CopyDispatchSignalOnTheSimulator) {
+  auto r = run_command(cli("--json demo --elements 4096"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("running on the simulator (sim:gfx942"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["elements"], 4096);
+  EXPECT_EQ(j["verified"], true);
+  EXPECT_EQ(j["mismatches"], 0);
+  ASSERT_EQ(j["steps"].size(), 4u);
+  // SDMA start <= SDMA done <= compute wait satisfied <= add done: the GPU-side wait held.
+  uint64_t last = 0;
+  for (const auto& step : j["steps"]) {
+    const uint64_t t = step["gpu_clock"];
+    EXPECT_GE(t, last) << step.dump();
+    last = t;
+  }
+}
+
+TEST(CliDemo, PartialWorkgroupsUseAnAqlQueue) {
+  auto r = run_command(cli("demo --elements 1000"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("AQL queue"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("every element correct"), std::string::npos) << r.out;
+}
+
+TEST(CliDemo, MissingCodeObjectIsOneLine) {
+  auto r = run_command(cli("demo --code-object /nonexistent/va.hsaco"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(count_lines(r.err) - count_of(r.err, "simulator"), 1u) << r.err;
+  EXPECT_NE(r.err.find("cannot read /nonexistent/va.hsaco: ENOENT"), std::string::npos) << r.err;
+  auto z = run_command(cli("demo --elements 0"));
+  EXPECT_EQ(z.exit_code, 2) << z.err;
+}
+
 }  // namespace
