@@ -50,15 +50,9 @@ inline constexpr Exception kNone[] = {{"", "", ""}};
 
 /// The kfd backend implements every verb on every simulated target: nothing is unsupported.
 inline constexpr Exception kKfdUnsupported[] = {{"", "", ""}};
-/// Known kfd failures. Each is still run; when it starts passing the suite says so, and the row
-/// must go.
-inline constexpr Exception kKfdExpectedFailures[] = {
-    {"Dispatch.*", "gfx1100",
-     "the ISA interpreter does not execute gfx11 (docs/isa.md), so sim/kfd attaches none and the "
-     "queue hangs on the dispatch packet; KFD hands the backend no hang reason, so the case ends "
-     "in the dispatch timeout",
-     "stuck on the dispatch packet"},
-};
+/// Known kfd failures: none today. A row here is still run; when it starts passing the suite
+/// says so, and the row must go.
+inline constexpr Exception kKfdExpectedFailures[] = {{"", "", ""}};
 
 /// Every backend the suite runs on.
 inline constexpr BackendEntry kBackends[] = {

@@ -1,6 +1,6 @@
-// ISA interpreter: runs every gfx942 corpus kernel (-O2 and -O0) on random inputs and compares
-// element by element with a CPU reference; VM faults and illegal instructions stop the dispatch
-// with a fault, not a crash.
+// ISA interpreter: runs every gfx942 and gfx1100 corpus kernel (-O2 and -O0) on random inputs and
+// compares element by element with a CPU reference; VM faults and illegal instructions stop the
+// dispatch with a fault, not a crash.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,17 +19,27 @@ std::string fmt_hex(uint64_t v) {
   return buf;
 }
 
-class SimIsaKernel : public ::testing::TestWithParam<std::string> {
+struct KernelParam {
+  const char* target;  ///< "gfx942", "gfx1100"
+  const char* suffix;  ///< "" (-O2) or "-O0"
+};
+
+void PrintTo(const KernelParam& p, std::ostream* os) {
+  *os << p.target << (p.suffix[0] ? p.suffix : "-O2");
+}
+
+class SimIsaKernel : public ::testing::TestWithParam<KernelParam> {
  protected:
-  // "vector_add" -> "vector_add-gfx942.hsaco" / "vector_add-gfx942-O0.hsaco".
+  // "vector_add" -> "vector_add-gfx942.hsaco" / "vector_add-gfx1100-O0.hsaco".
   std::string file(const std::string& name) const {
-    return name + "-gfx942" + GetParam() + ".hsaco";
+    return name + "-" + GetParam().target + GetParam().suffix + ".hsaco";
   }
+  std::string target() const { return GetParam().target; }
   std::mt19937 rng{1234};
 };
 
 TEST_P(SimIsaKernel, VectorAdd) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("vector_add")));
   const uint32_t n = 1000;
@@ -49,7 +59,7 @@ TEST_P(SimIsaKernel, VectorAdd) {
 }
 
 TEST_P(SimIsaKernel, Saxpy) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("saxpy")));
   const int n = 777;
@@ -72,7 +82,7 @@ TEST_P(SimIsaKernel, Saxpy) {
 }
 
 TEST_P(SimIsaKernel, Collatz) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("collatz")));
   const uint32_t n = 500, max_steps = 300;
@@ -99,7 +109,7 @@ TEST_P(SimIsaKernel, Collatz) {
 }
 
 TEST_P(SimIsaKernel, ReduceSum) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("reduce_sum")));
   const uint32_t n = 1000, groups = 4;
@@ -122,7 +132,7 @@ TEST_P(SimIsaKernel, ReduceSum) {
 }
 
 TEST_P(SimIsaKernel, Histogram) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("histogram")));
   const uint32_t n = 3000;
@@ -147,7 +157,7 @@ TEST_P(SimIsaKernel, Histogram) {
 }
 
 TEST_P(SimIsaKernel, Grid2d) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("grid_2d")));
   const uint32_t width = 37, height = 21;
@@ -163,7 +173,7 @@ TEST_P(SimIsaKernel, Grid2d) {
 }
 
 TEST_P(SimIsaKernel, DotF64) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("dot_f64")));
   const uint64_t n = 5000;
@@ -186,7 +196,7 @@ TEST_P(SimIsaKernel, DotF64) {
 }
 
 TEST_P(SimIsaKernel, ByValue) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("by_value")));
   struct Params {
@@ -221,7 +231,7 @@ TEST_P(SimIsaKernel, ByValue) {
 }
 
 TEST_P(SimIsaKernel, Ids3d) {
-  KernelRunner r;
+  KernelRunner r(target());
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.load(file("ids_3d")));
   const std::array<uint32_t, 3> grid{10, 6, 5}, wg{4, 3, 2};
@@ -249,8 +259,14 @@ TEST_P(SimIsaKernel, Ids3d) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Gfx942, SimIsaKernel, ::testing::Values("", "-O0"),
-                         [](const auto& info) { return info.param.empty() ? "O2" : "O0"; });
+INSTANTIATE_TEST_SUITE_P(Targets, SimIsaKernel,
+                         ::testing::Values(KernelParam{"gfx942", ""}, KernelParam{"gfx942", "-O0"},
+                                           KernelParam{"gfx1100", ""},
+                                           KernelParam{"gfx1100", "-O0"}),
+                         [](const auto& info) {
+                           return std::string(info.param.target) +
+                                  (info.param.suffix[0] ? "_O0" : "_O2");
+                         });
 
 // A buffer pointer into unmapped memory: the dispatch fails with a VM fault recorded by engine
 // "shader", and the fault names the address.
@@ -305,6 +321,132 @@ TEST(SimIsaFaults, IllegalInstructionIsAFault) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("VOP3 opcode 0x1e0"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("v_div_scale_f32"), std::string::npos) << st.message();
+}
+
+// gfx1100 runs the corpus in wave32 (the descriptors say ENABLE_WAVEFRONT_SIZE32).
+TEST(SimIsaGfx1100, VectorAddRunsWave32) {
+  KernelRunner r("gfx1100");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.load("vector_add-gfx1100.hsaco"));
+  EXPECT_EQ(r.kernel().descriptor.wavefront_size(), 32u);
+  std::vector<float> a(1024, 1.5f), b(1024, 2.0f);
+  auto A = r.upload(a), B = r.upload(b);
+  auto C = r.alloc(1024 * 4);
+  std::vector<ArgValue> args{ArgValue::buffer(A->va), ArgValue::buffer(B->va),
+                             ArgValue::buffer(C->va), ArgValue::u32(1000)};
+  Status st = r.run(args, {1024, 1, 1}, {256, 1, 1});
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(r.executor().last_stats().waves, 32u);
+  EXPECT_EQ(r.executor().last_stats().workgroups, 4u);
+  for (uint32_t i = 0; i < 1000; ++i) ASSERT_EQ(C->as<float>()[i], 3.5f) << i;
+}
+
+// The PM4 path has no kernel descriptor: user SGPRs come as programmed (COMPUTE_USER_DATA_*) and
+// the LDS size from COMPUTE_PGM_RSRC2.LDS_SIZE (512-byte granules) when the dispatch carries no
+// group segment size. reduce_sum needs 1024 bytes of LDS.
+TEST(SimIsaGfx1100, Pm4DispatchTakesLdsSizeFromRsrc2) {
+  KernelRunner r("gfx1100");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.load("reduce_sum-gfx1100.hsaco"));
+  const KernelInfo& k = r.kernel();
+  ASSERT_EQ(k.group_segment_fixed_size, 1024u);
+  const uint32_t n = 512;
+  std::vector<float> in(n);
+  for (uint32_t i = 0; i < n; ++i) in[i] = static_cast<float>(i % 7) - 3.0f;
+  auto I = r.upload(in);
+  auto P = r.alloc(8);
+  std::vector<ArgValue> args{ArgValue::buffer(I->va), ArgValue::buffer(P->va), ArgValue::u32(n)};
+  DispatchConfig cfg;
+  cfg.grid = {512, 1, 1};
+  cfg.workgroup = {256, 1, 1};
+  auto kernargs = pack_kernargs(k, args, cfg);
+  ASSERT_TRUE(kernargs.ok()) << kernargs.status().to_string();
+  auto K = r.alloc(kernargs->bytes.size());
+  std::memcpy(K->host, kernargs->bytes.data(), kernargs->bytes.size());
+  auto packet = r.alloc(64);
+  packets::AqlKernelDispatchPacket pk{};
+  pk.setup = 1;
+  pk.workgroup_size_x = 256;
+  pk.workgroup_size_y = pk.workgroup_size_z = 1;
+  pk.grid_size_x = 512;
+  pk.grid_size_y = pk.grid_size_z = 1;
+  pk.kernarg_address = K->va;
+  std::memcpy(packet->host, &pk, sizeof(pk));
+
+  KernelExecutor::Dispatch d;
+  d.vmid = KernelRunner::kVmid;
+  d.code_address = 0x100000000ull + k.code_address;  // the image is the runner's first buffer
+  d.grid[0] = 512;
+  d.workgroup[0] = 256;
+  d.pgm_rsrc1 = k.descriptor.compute_pgm_rsrc1;
+  d.pgm_rsrc2 = (k.descriptor.compute_pgm_rsrc2 & ~(0x1FFu << 15)) | (2u << 15);  // 2 x 512 B
+  d.pgm_rsrc3 = k.descriptor.compute_pgm_rsrc3;
+  d.group_segment_bytes = 0;
+  // User SGPRs in "SGPR Register Set Up Order" for what the descriptor enables.
+  const KernelDescriptor& kd = k.descriptor;
+  ASSERT_FALSE(kd.enable_sgpr_private_segment_buffer());
+  ASSERT_FALSE(kd.enable_sgpr_queue_ptr());
+  if (kd.enable_sgpr_dispatch_ptr()) {
+    d.user_sgprs.push_back(static_cast<uint32_t>(packet->va));
+    d.user_sgprs.push_back(static_cast<uint32_t>(packet->va >> 32));
+  }
+  if (kd.enable_sgpr_kernarg_segment_ptr()) {
+    d.user_sgprs.push_back(static_cast<uint32_t>(K->va));
+    d.user_sgprs.push_back(static_cast<uint32_t>(K->va >> 32));
+  }
+  Status st = r.executor().run(r.device(), d);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  for (uint32_t g = 0; g < 2; ++g) {
+    float s[256];
+    for (uint32_t l = 0; l < 256; ++l) s[l] = in[g * 256 + l];
+    for (uint32_t stride = 128; stride > 0; stride >>= 1) {
+      for (uint32_t l = 0; l < stride; ++l) s[l] += s[l + stride];
+    }
+    EXPECT_EQ(P->as<float>()[g], s[0]) << "group " << g;
+  }
+  // Without any LDS the first ds_store is outside the workgroup's LDS: the dispatch stops.
+  d.pgm_rsrc2 &= ~(0x1FFu << 15);
+  st = r.executor().run(r.device(), d);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("LDS access"), std::string::npos) << st.message();
+}
+
+// gfx1100: an illegal word and a valid instruction without semantics are illegal-instruction
+// faults naming the target, encoding, opcode and PC.
+TEST(SimIsaGfx1100, IllegalInstructionIsAFault) {
+  KernelRunner r("gfx1100");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.load("vector_add-gfx1100.hsaco"));
+  const uint64_t code_va = 0x100000000ull + r.kernel().code_address;
+  VmFault f;
+  const uint32_t words[2] = {0xFFFFFFFFu, 0};
+  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, words, 8, &f).ok());
+  std::vector<float> a(64, 1.0f);
+  auto A = r.upload(a), B = r.upload(a), C = r.upload(a);
+  std::vector<ArgValue> args{ArgValue::buffer(A->va), ArgValue::buffer(B->va),
+                             ArgValue::buffer(C->va), ArgValue::u32(64)};
+  Status st = r.run(args, {64, 1, 1}, {64, 1, 1});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kAborted);
+  EXPECT_NE(st.message().find("illegal instruction on gfx1100"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(fmt_hex(code_va)), std::string::npos) << st.message();
+
+  // v_div_scale_f32 v0, vcc_lo, v1, v1, v1 (llvm-mc-19 -mcpu=gfx1100): decoded, not executed.
+  const uint32_t div_scale[2] = {0xD6FC6A00u, 0x04060301u};
+  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, div_scale, 8, &f).ok());
+  st = r.run(args, {64, 1, 1}, {64, 1, 1});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("illegal instruction on gfx1100"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("VOP3 opcode 0x2fc"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("v_div_scale_f32"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(fmt_hex(code_va)), std::string::npos) << st.message();
+
+  // s_sendmsg with a message other than DEALLOC_VGPRS (MSG_INTERRUPT = 1).
+  const uint32_t sendmsg[1] = {0xBFB60001u};
+  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, sendmsg, 4, &f).ok());
+  st = r.run(args, {64, 1, 1}, {64, 1, 1});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("s_sendmsg"), std::string::npos) << st.message();
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ Status Executor::prepare(Device& device, const Dispatch& d, DispatchState& ds) c
   ds.device = &device;
   ds.vm = &device.vm(d.vmid);
   ds.target = &target_;
+  ds.null_sgpr = target_.generation == IsaGeneration::kGfx11 ? 124 : 0xFFFF;
   ds.dispatch = d;
   ds.max_instructions = options_.max_instructions_per_wave;
   for (int i = 0; i < 3; ++i) {
@@ -105,7 +106,12 @@ Status Executor::prepare(Device& device, const Dispatch& d, DispatchState& ds) c
     k.compute_pgm_rsrc3 = d.pgm_rsrc3;
     return k;
   }();
-  ds.lds_bytes = std::max(d.group_segment_bytes, ds.have_kd ? ds.kd.group_segment_fixed_size : 0);
+  // LDS: the dispatch's group segment (AQL packet / PM4 engine), else COMPUTE_PGM_RSRC2.LDS_SIZE
+  // (bits 23:15, 128-dword = 512-byte granules, as drivers program it), and at least the
+  // descriptor's fixed group segment.
+  uint32_t group_bytes = d.group_segment_bytes;
+  if (group_bytes == 0) group_bytes = ((d.pgm_rsrc2 >> 15) & 0x1FF) * 512;
+  ds.lds_bytes = std::max(group_bytes, ds.have_kd ? ds.kd.group_segment_fixed_size : 0);
   if (ds.lds_bytes > family_.lds_bytes) {
     return invalid_argument(fmt::format("dispatch needs {} bytes of LDS, {} has {}", ds.lds_bytes,
                                         family_.name, family_.lds_bytes));

@@ -59,6 +59,10 @@ bool wide(T t, uint32_t wave_size) {
 bool scalar_value(const Wave& w, const DispatchState& ds, const Instruction& in, uint16_t code, T t,
                   uint64_t* out) {
   const bool is64 = wide(t, ds.wave_size);
+  if (code == ds.null_sgpr) {  // gfx11 SGPR_NULL reads as 0 (also as a 64-bit operand)
+    *out = 0;
+    return true;
+  }
   if (code < 128) {
     uint64_t v = w.s[code];
     if (is64) v |= static_cast<uint64_t>(w.s[(code + 1) & 127]) << 32;
@@ -165,7 +169,7 @@ struct Exec {
   bool sval(int i, uint64_t* v) const { return scalar_value(w, ds, in, in.src[i], op.src[i], v); }
 
   void swrite(uint16_t code, T t, uint64_t v) {
-    if (code >= 128) return;  // writes to constants/null are dropped
+    if (code >= 128 || code == ds.null_sgpr) return;  // writes to constants/null are dropped
     w.s[code] = static_cast<uint32_t>(v);
     if (wide(t, ds.wave_size) && code + 1 < 128) w.s[code + 1] = static_cast<uint32_t>(v >> 32);
   }
@@ -643,6 +647,7 @@ uint32_t store_from_regs(Exec& x, uint32_t row, uint32_t l, MemKind k, uint8_t* 
 
 Status exec_salu(Exec& x) {
   const Sem sem = x.op.sem;
+  if (sem == Sem::kSWaitcnt || sem == Sem::kSIgnored) return ok_status();  // gfx11 SOPK forms
   const T dt = x.op.dst;
   const bool w64 = wide(dt, x.ds.wave_size) || wide(x.op.src[0], x.ds.wave_size);
   uint64_t a = 0, b = 0;
@@ -782,7 +787,9 @@ Status exec_salu(Exec& x) {
     }
     case Sem::kSWrexec: {
       const uint64_t exec = x.read_mask(operand::kExec);
-      const uint64_t e = x.op.aux == 0 ? (~exec & a) : (a & ~exec);
+      // andn1 / and_not0: EXEC = ~S0 & EXEC; andn2 / and_not1: EXEC = S0 & ~EXEC (RDNA3 guide
+      // S_AND_NOT0_WREXEC_B32 / S_AND_NOT1_WREXEC_B32, CDNA3 S_ANDN1/ANDN2_WREXEC_B64).
+      const uint64_t e = x.op.aux == 0 ? (~a & exec) : (a & ~exec);
       x.write_mask(operand::kExec, e);
       put(e);
       w.scc = (x.read_mask(operand::kExec)) != 0;
@@ -1044,6 +1051,12 @@ Status exec_sopp(Exec& x, bool* yield) {
       w.at_barrier = true;
       *yield = true;
       return ok_status();
+    case Sem::kSSendmsg:
+      // gfx11 MSG_DEALLOC_VGPRS (id 3 in SIMM16[7:0], AMDGPU SIDefines ID_DEALLOC_VGPRS_GFX11Plus):
+      // sent right before s_endpgm; VGPRs are released with the wave anyway.
+      if ((x.in.simm16 & 0xFF) == 3) return ok_status();
+      return x.bad(fmt::format("s_sendmsg message {:#x} is not supported by the interpreter",
+                               x.in.simm16 & 0xFFFF));
     default:
       return x.bad("no semantics for this program-control instruction in the interpreter");
   }
@@ -2067,6 +2080,38 @@ Status exec_flat(Exec& x) {
   }
 }
 
+// ------------------------------------------------------------------------------------------
+// VOPD (gfx11 dual issue): two VOP2-like components read their sources before either writes
+// (RDNA3 guide 7.6 "Dual Issue VALU"). X computes into a spare vector row (the AGPR half of the
+// register file, unused on gfx11), Y runs in place, then X's row is copied to its destination.
+
+Status exec_vopd(Exec& x) {
+  const Instruction& in = x.in;
+  if (in.info_y == nullptr) return x.bad("VOPD Y opcode not in the instruction tables");
+  if (in.info->sem == Sem::kNone || in.info_y->sem == Sem::kNone) {
+    return x.bad("no semantics for this VOPD component in the interpreter");
+  }
+  constexpr uint32_t kSpare = kVectorRows - 1;
+  Instruction ix = in;
+  ix.encoding = Encoding::kVop2;
+  Instruction iy = in;
+  iy.encoding = Encoding::kVop2;
+  iy.info = in.info_y;
+  iy.opcode = in.opcode_y;
+  iy.dst = in.dst_y;
+  for (int i = 0; i < 3; ++i) iy.src[i] = in.src_y[i];
+  const uint32_t xrow = (in.dst - operand::kVgpr0) % kVectorRows;
+  std::memcpy(x.w.row(kSpare), x.w.row(xrow), sizeof(uint32_t) * kMaxLanes);
+  ix.dst = static_cast<uint16_t>(operand::kVgpr0 + kSpare);
+  if (in.info->sem == Sem::kVFmac) ix.src[2] = ix.dst;  // the accumulator moved with it
+  Exec ex{x.w, x.ctx, x.ds, ix, *ix.info, x.exec};
+  AMDHAL_RETURN_IF_ERROR(exec_valu(ex));
+  Exec ey{x.w, x.ctx, x.ds, iy, *iy.info, x.exec};
+  AMDHAL_RETURN_IF_ERROR(exec_valu(ey));
+  std::memcpy(x.w.row(xrow), x.w.row(kSpare), sizeof(uint32_t) * kMaxLanes);
+  return ok_status();
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------
@@ -2170,6 +2215,14 @@ Status run_wave(Wave& w, ThreadContext& ctx) {
       case Encoding::kGlobal:
       case Encoding::kScratch:
         st = exec_flat(x);
+        break;
+      case Encoding::kVopd:
+        st = exec_vopd(x);
+        break;
+      case Encoding::kMubuf:
+        st = x.op.sem == Sem::kCacheInv
+                 ? ok_status()
+                 : x.bad("MUBUF (buffer resource) memory is not supported by the interpreter");
         break;
       default:
         st = x.bad("encoding not supported by the interpreter");

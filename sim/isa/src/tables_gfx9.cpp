@@ -150,7 +150,7 @@ void sop1(TableBuilder& b) {
   r(50, "s_set_gpr_idx_idx", Sem::kNone, N, U);
   r(51, "s_andn1_saveexec_b64", Sem::kSSaveexec, D, D, 8);
   r(52, "s_orn1_saveexec_b64", Sem::kSSaveexec, D, D, 9);
-  // s_andn1_wrexec_b64: EXEC = ~EXEC & SRC; s_andn2_wrexec_b64: EXEC = SRC & ~EXEC... (aux 0/1)
+  // s_andn1_wrexec_b64: EXEC = ~SRC & EXEC (aux 0); s_andn2_wrexec_b64: EXEC = SRC & ~EXEC (aux 1).
   r(53, "s_andn1_wrexec_b64", Sem::kSWrexec, D, D, 0);
   r(54, "s_andn2_wrexec_b64", Sem::kSWrexec, D, D, 1);
   r(55, "s_bitreplicate_b64_b32", Sem::kNone, D, U);

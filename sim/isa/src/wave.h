@@ -44,6 +44,7 @@ struct DispatchState {
   uint32_t lds_bytes = 0;
   uint32_t private_bytes = 0;        ///< scratch bytes per lane (dword multiple)
   uint32_t system_sgpr_base = 0;     ///< first SGPR after the user SGPRs
+  uint16_t null_sgpr = 0xFFFF;       ///< operand code of SGPR_NULL (gfx11: 124), else none
   std::vector<uint32_t> user_sgprs;  ///< values of the user SGPRs, in order
   uint64_t max_instructions = 0;
   std::atomic<bool> stop{false};  ///< set by the first failing thread

@@ -13,8 +13,8 @@
 //    instruction semantics),
 //  - for gfx11: the *_gfx11 records of the same .td files and VOPDInstructions.td, LLVM
 //    docs/AMDGPU/AMDGPUAsmGFX11.rst, and the "RDNA3 Instruction Set Architecture" guide.
-// Every table row was checked against llvm-mc-19 / llvm-objdump-19 --mcpu=gfx942 / gfx1100 disassembly
-// (see docs/isa.md, "How the tables were checked").
+// Every table row was checked against llvm-mc-19 / llvm-objdump-19 --mcpu=gfx942 / gfx1100
+// disassembly (see docs/isa.md, "How the tables were checked").
 #pragma once
 
 #include <cstdint>
