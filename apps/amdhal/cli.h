@@ -92,6 +92,11 @@ Command copy_command();      // cmd_copy.cpp
 Command fill_command();      // cmd_fill.cpp
 Command dispatch_command();  // cmd_dispatch.cpp
 Command demo_command();      // cmd_demo.cpp
+Command bringup_command();   // cmd_bringup.cpp
+Command regs_command();      // cmd_regs.cpp
+
+/// Sends a JSON request to the am backend plugin's diagnostic entry point (cmd_bringup.cpp).
+Expected<nlohmann::json> call_am_tool(Context& ctx, const nlohmann::json& request);
 
 // Shared by copy, fill and dispatch (defined in cmd_copy.cpp).
 

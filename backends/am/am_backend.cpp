@@ -1,6 +1,10 @@
 // The bare-metal backend ("am"): finds AMD GPUs that no kernel driver owns, through the PciPort.
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <cstring>
+
+#include "am_tool.h"
 #include "amdhal/backend.h"
 #include "amdhal/family.h"
 #include "amdhal/plugin_abi.h"
@@ -91,3 +95,19 @@ Expected<std::shared_ptr<Backend>> create_am_backend(const PluginHost& host) {
 }  // namespace amdhal::am
 
 AMDHAL_BACKEND_PLUGIN(amdhal::am::create_am_backend)
+
+/// Diagnostic entry point for the CLI (am_tool.h): JSON request in, malloc'd JSON response out.
+extern "C" __attribute__((visibility("default"))) int amdhal_am_tool_v1(const char* request,
+                                                                        char** response) {
+  if (request == nullptr || response == nullptr) return 1;
+  std::string out;
+  try {
+    out = amdhal::am::run_tool(request);
+  } catch (...) {
+    out = std::string("{\"ok\":false,\"exit_code\":1,\"error\":\"am tool: internal error\"}");
+  }
+  *response = static_cast<char*>(std::malloc(out.size() + 1));
+  if (*response == nullptr) return 1;
+  std::memcpy(*response, out.c_str(), out.size() + 1);
+  return 0;
+}

@@ -61,6 +61,26 @@ class PciPort {
   virtual Expected<void*> map_bar(const PciAddress& addr, int bar, uint64_t offset, uint64_t size,
                                   bool writable) = 0;
   virtual Status unmap_bar(const PciAddress& addr, void* mapping, uint64_t size) = 0;
+  /// 32-bit register access at `byte_offset` into a BAR mapping made by map_bar. The default is a
+  /// volatile load/store through the mapping (what a real BAR needs); the sim port overrides both
+  /// to reach the simulated register file, which reacts to each access.
+  virtual Expected<uint32_t> reg_read32(const PciAddress& addr, int bar, void* mapping,
+                                        uint64_t byte_offset) {
+    (void)addr;
+    (void)bar;
+    const uint32_t value =
+        *reinterpret_cast<volatile uint32_t*>(static_cast<uint8_t*>(mapping) + byte_offset);
+    return value;
+  }
+  virtual Status reg_write32(const PciAddress& addr, int bar, void* mapping, uint64_t byte_offset,
+                             uint32_t value) {
+    (void)addr;
+    (void)bar;
+    *reinterpret_cast<volatile uint32_t*>(static_cast<uint8_t*>(mapping) + byte_offset) = value;
+    return Status();
+  }
+  /// True for a port onto real hardware (register writes then need explicit consent).
+  virtual bool is_real_hardware() const { return true; }
   /// Unbinds the kernel driver from the function (needs root).
   virtual Status unbind_driver(const PciAddress& addr) = 0;
 };

@@ -1,0 +1,154 @@
+// A simulated GPU seen as a PCI function: what the bare-metal backend's sim PciPort exposes.
+//
+// Each function wraps one sim::Device and gives it the shape of a real AMD GPU on the bus:
+//  - config space with the family's first PCI device id (vendor 0x1002), class 0x030000 and
+//    BARs laid out as on the real parts (BAR0/1 64-bit prefetchable VRAM aperture, BAR2/3 64-bit
+//    doorbells, BAR4 I/O, BAR5 32-bit MMIO registers);
+//  - a driver-binding state (unbound by default; "sim:gfx1100,bound=amdgpu" shows as bound);
+//  - an MMIO register file (BAR5) that reacts to the registers the backend's bring-up uses;
+//  - an IP discovery binary at VRAM end - 64 KiB in the table format of the Linux kernel's
+//    drivers/gpu/drm/amd/include/discovery.h (see discovery_image.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "amdhal/family.h"
+#include "amdhal/status.h"
+#include "amdhal_sim/device.h"
+
+namespace amdhal::sim::pci {
+
+/// Registers at fixed (absolute) dword offsets in BAR5 that work before the IP bases are known.
+/// MM_INDEX / MM_DATA / MM_INDEX_HI: indirect VRAM access (tinygrad am/amdev.py _read_vram writes
+/// dword 0x06 with the high address bits, dword 0x00 with the low 31 bits | 0x80000000, reads
+/// dword 0x01). RCC_CONFIG_MEMSIZE: VRAM size in MiB (tinygrad am/amdev.py _run_discovery,
+/// "mmRCC_CONFIG_MEMSIZE = 0xde3"; the kernel's nbio_v7_9_get_memsize() reads the same register
+/// as regRCC_DEV0_EPF0_RCC_CONFIG_MEMSIZE through the NBIO base).
+inline constexpr uint32_t kRegMmIndex = 0x00;
+inline constexpr uint32_t kRegMmData = 0x01;
+inline constexpr uint32_t kRegMmIndexHi = 0x06;
+inline constexpr uint32_t kRegRccConfigMemsize = 0xde3;
+
+/// BAR numbers of the layout above.
+inline constexpr int kBarVram = 0;
+inline constexpr int kBarDoorbell = 2;
+inline constexpr int kBarIo = 4;
+inline constexpr int kBarMmio = 5;
+/// BAR5 size (512 KiB of registers).
+inline constexpr uint64_t kMmioBytes = 512ull << 10;
+
+/// GFXHUB VMID 0 registers of GC 11.0.0 (Linux gc_11_0_0_offset.h, BASE_IDX 0), relative to the
+/// GC segment 0 base, that the register file reacts to.
+inline constexpr uint32_t kGcvmContext0Cntl = 0x1688;
+inline constexpr uint32_t kGcvmInvalidateEng17Req = 0x16bc;
+inline constexpr uint32_t kGcvmInvalidateEng17Ack = 0x16ce;
+inline constexpr uint32_t kGcvmContext0BaseLo = 0x16f3;
+inline constexpr uint32_t kGcvmContext0BaseHi = 0x16f4;
+inline constexpr uint32_t kGcvmContext0StartLo = 0x1713;
+inline constexpr uint32_t kGcvmContext0StartHi = 0x1714;
+inline constexpr uint32_t kGcvmContext0EndLo = 0x1733;
+inline constexpr uint32_t kGcvmContext0EndHi = 0x1734;
+
+/// Faults the function can be told to show (spec option fault=NAME, or AMDHAL_SIM_FAULT=pci:NAME).
+enum class PciFault : uint8_t {
+  kNone,
+  kDiscoverySignature,  ///< "discovery-signature": binary header signature zeroed
+  kDiscoveryChecksum,   ///< "discovery-checksum": one byte of the IP table flipped
+  kMemsizeZero,         ///< "memsize-zero": RCC_CONFIG_MEMSIZE reads 0
+};
+
+class SimPciFunction {
+ public:
+  /// A function for device `index` of `system` (which must outlive it). `driver`: initial binding
+  /// ("" = unbound).
+  static Expected<std::unique_ptr<SimPciFunction>> create(Device& device, std::string driver,
+                                                          PciFault fault = PciFault::kNone);
+  ~SimPciFunction();
+  SimPciFunction(const SimPciFunction&) = delete;
+  SimPciFunction& operator=(const SimPciFunction&) = delete;
+
+  Device& device() { return *device_; }
+  const GpuFamily& family() const { return device_->family(); }
+  uint16_t vendor_id() const { return 0x1002; }
+  uint16_t device_id() const;
+  uint32_t class_code() const { return 0x030000; }
+  uint8_t revision() const { return 0xc1; }
+
+  /// Kernel driver bound to the function, "" if none.
+  std::string driver() const;
+  /// Unbinds the driver (what writing the BDF to /sys/bus/pci/drivers/<drv>/unbind does).
+  Status unbind();
+
+  /// 256 bytes of standard config space. Misaligned or out-of-range offsets are kOutOfRange.
+  Expected<uint32_t> config_read32(uint32_t offset) const;
+  /// Writes to the command register and the BARs (BAR sizing: writing all ones reads back the
+  /// size mask) are kept; other writes are ignored, as read-only fields are on hardware.
+  Status config_write32(uint32_t offset, uint32_t value);
+
+  /// Size of BAR `bar` (0 for an unused BAR or the upper half of a 64-bit BAR).
+  uint64_t bar_size(int bar) const;
+  /// Host memory behind BAR `bar`: VRAM, the doorbell page, or a shadow of the register file (the
+  /// registers themselves are reached through mmio_read32/mmio_write32, which react to access).
+  uint8_t* bar_host(int bar);
+  /// Bus address the BAR is programmed with.
+  uint64_t bar_address(int bar) const;
+
+  /// MMIO register access by byte offset into BAR5 (dword aligned, < kMmioBytes).
+  Expected<uint32_t> mmio_read32(uint64_t byte_offset);
+  Status mmio_write32(uint64_t byte_offset, uint32_t value);
+
+  /// VRAM offset where the IP discovery binary lives (VRAM end - 64 KiB) and its length.
+  uint64_t discovery_offset() const;
+  uint64_t discovery_size() const { return discovery_size_; }
+
+ private:
+  SimPciFunction(Device& device, std::string driver, PciFault fault);
+  Status init();
+  uint32_t read_locked(uint32_t dword);
+  void write_locked(uint32_t dword, uint32_t value);
+  /// GFXHUB VMID 0 (gfx11): GCVM_CONTEXT0_CNTL enables or disables page-table translation in
+  /// the core's AddressSpace 0; GCVM_INVALIDATE_ENG17_REQ flushes TLBs and sets the ACK bits.
+  void gcvm_write(uint32_t reg, uint32_t value);
+
+  Device* device_;
+  mutable std::mutex mutex_;
+  std::string driver_;
+  PciFault fault_;
+  std::vector<uint32_t> config_;                 // 64 dwords
+  std::unordered_map<uint32_t, uint32_t> regs_;  // dword offset -> value (register file)
+  std::vector<uint8_t> mmio_shadow_;             // what a mapping of BAR5 sees
+  uint64_t discovery_size_ = 0;
+  bool has_gcvm_ = false;   // the family's GFXHUB registers are simulated
+  uint32_t gcvm_base_ = 0;  // GC segment 0 base (dwords)
+};
+
+/// Parsed "sim:<target>[xN][,vram=..][,bound=DRIVER][,fault=NAME]": a simulated system plus one
+/// PCI function per device, at 0000:<0x10+i>:00.0.
+class SimPciSystem {
+ public:
+  static Expected<std::unique_ptr<SimPciSystem>> from_spec(std::string_view spec);
+  ~SimPciSystem();
+  System& system() { return *system_; }
+  size_t function_count() const { return functions_.size(); }
+  SimPciFunction& function(size_t i) { return *functions_.at(i); }
+  /// PCI bus number of function i.
+  static uint8_t bus_of(size_t i) { return static_cast<uint8_t>(0x10 + i); }
+  const std::string& spec() const { return spec_; }
+
+ private:
+  SimPciSystem() = default;
+  std::string spec_;
+  std::unique_ptr<System> system_;
+  std::vector<std::unique_ptr<SimPciFunction>> functions_;
+};
+
+/// "discovery-signature" → PciFault; kInvalidArgument lists the names.
+Expected<PciFault> parse_pci_fault(std::string_view name);
+
+}  // namespace amdhal::sim::pci

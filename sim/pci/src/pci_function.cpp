@@ -1,0 +1,304 @@
+// Simulated PCI function: config space, BARs, driver binding and the MMIO register file.
+#include "amdhal_sim_pci/pci_function.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "amdhal_sim_pci/discovery_image.h"
+
+namespace amdhal::sim::pci {
+namespace {
+
+// Config-space BAR flag bits (PCI Local Bus spec 6.2.5.1): bit 0 I/O, bits 2:1 type (10b =
+// 64-bit), bit 3 prefetchable.
+constexpr uint32_t kBarMem64Pref = 0x4 | 0x8;
+constexpr uint32_t kBarIoFlag = 0x1;
+constexpr uint64_t kDoorbellBarBytes = 2ull << 20;  // 2 MiB doorbell aperture, as on dGPUs
+constexpr uint64_t kIoBarBytes = 256;
+
+}  // namespace
+
+Expected<PciFault> parse_pci_fault(std::string_view name) {
+  if (name == "discovery-signature") return PciFault::kDiscoverySignature;
+  if (name == "discovery-checksum") return PciFault::kDiscoveryChecksum;
+  if (name == "memsize-zero") return PciFault::kMemsizeZero;
+  return invalid_argument(fmt::format(
+      "unknown simulated PCI fault '{}' (known: discovery-signature, discovery-checksum, "
+      "memsize-zero)",
+      name));
+}
+
+SimPciFunction::SimPciFunction(Device& device, std::string driver, PciFault fault)
+    : device_(&device),
+      driver_(std::move(driver)),
+      fault_(fault),
+      config_(64, 0),
+      mmio_shadow_(kMmioBytes, 0) {}
+
+SimPciFunction::~SimPciFunction() = default;
+
+Expected<std::unique_ptr<SimPciFunction>> SimPciFunction::create(Device& device, std::string driver,
+                                                                 PciFault fault) {
+  if (device.family().pci_device_ids.empty()) {
+    return invalid_argument(
+        fmt::format("simulated PCI function: {} has no PCI device id", device.family().name));
+  }
+  std::unique_ptr<SimPciFunction> f(new SimPciFunction(device, std::move(driver), fault));
+  AMDHAL_RETURN_IF_ERROR(f->init());
+  return f;
+}
+
+uint16_t SimPciFunction::device_id() const {
+  return family().pci_device_ids.front();
+}
+
+Status SimPciFunction::init() {
+  const uint32_t i = device_->index();
+  config_[0] = vendor_id() | (static_cast<uint32_t>(device_id()) << 16);
+  config_[1] = 0x0006;  // command: memory space + bus master
+  config_[2] = revision() | (class_code() << 8);
+  config_[3] = 0;
+  // BAR0/1: VRAM aperture; BAR2/3: doorbells; BAR4: I/O; BAR5: registers. Bus addresses are made
+  // up per function (64-bit apertures above 4 GiB, registers below).
+  const uint64_t vram_bus = 0x3800'0000'0000ull + (static_cast<uint64_t>(i) << 40);
+  const uint64_t db_bus = 0x3000'0000'0000ull + (static_cast<uint64_t>(i) << 32);
+  config_[4] = static_cast<uint32_t>(vram_bus) | kBarMem64Pref;
+  config_[5] = static_cast<uint32_t>(vram_bus >> 32);
+  config_[6] = static_cast<uint32_t>(db_bus) | kBarMem64Pref;
+  config_[7] = static_cast<uint32_t>(db_bus >> 32);
+  config_[8] = (0xe000 - 0x100 * i) | kBarIoFlag;
+  config_[9] = 0xfc000000u - static_cast<uint32_t>(i) * 0x100000u;
+  config_[11] = vendor_id() | (static_cast<uint32_t>(device_id()) << 16);  // subsystem
+
+  // The discovery binary at VRAM end - 64 KiB.
+  const std::vector<SimIpBlock> blocks = sim_ip_blocks(family());
+  std::vector<uint8_t> bin = build_discovery_binary(blocks);
+  for (const auto& b : blocks) {
+    if (b.hw_id == kHwIdGc && family().pm4 == Pm4Variant::kGfx11) {
+      has_gcvm_ = true;
+      gcvm_base_ = b.bases.at(0);
+    }
+  }
+  PhysicalMemory& mem = device_->physical();
+  if (mem.vram_size() < kDiscoveryTmrOffset) {
+    return invalid_argument("simulated PCI function: VRAM smaller than 64 KiB");
+  }
+  if (fault_ == PciFault::kDiscoverySignature) std::memset(bin.data(), 0, 4);
+  if (fault_ == PciFault::kDiscoveryChecksum) bin[60 + 80 + 4 + 4] ^= 0x01;  // first IP's version
+  discovery_size_ = bin.size();
+  uint8_t* dst = mem.vram_at(discovery_offset(), bin.size());
+  if (dst == nullptr) return internal_error("simulated PCI function: discovery outside VRAM");
+  std::memcpy(dst, bin.data(), bin.size());
+  return ok_status();
+}
+
+uint64_t SimPciFunction::discovery_offset() const {
+  return device_->physical().vram_size() - kDiscoveryTmrOffset;
+}
+
+std::string SimPciFunction::driver() const {
+  std::lock_guard lock(mutex_);
+  return driver_;
+}
+
+Status SimPciFunction::unbind() {
+  std::lock_guard lock(mutex_);
+  driver_.clear();
+  return ok_status();
+}
+
+Expected<uint32_t> SimPciFunction::config_read32(uint32_t offset) const {
+  if (offset % 4 != 0 || offset >= 256) {
+    return out_of_range(fmt::format("config space offset 0x{:x} (dword-aligned, < 0x100)", offset));
+  }
+  std::lock_guard lock(mutex_);
+  return config_[offset / 4];
+}
+
+Status SimPciFunction::config_write32(uint32_t offset, uint32_t value) {
+  if (offset % 4 != 0 || offset >= 256) {
+    return out_of_range(fmt::format("config space offset 0x{:x} (dword-aligned, < 0x100)", offset));
+  }
+  std::lock_guard lock(mutex_);
+  const uint32_t dw = offset / 4;
+  if (dw == 1) {
+    config_[1] = (config_[1] & 0xffff0000u) | (value & 0xffffu);
+  } else if (dw >= 4 && dw <= 9) {
+    const int bar = static_cast<int>(dw - 4);
+    const bool upper = (bar == 1 || bar == 3);
+    const uint64_t size = upper ? bar_size(bar - 1) : bar_size(bar);
+    const uint32_t flags = upper ? 0 : (config_[dw] & (bar == 4 ? 0x3u : 0xfu));
+    const uint64_t mask = ~(size - 1);
+    const uint32_t keep = upper ? static_cast<uint32_t>(mask >> 32)
+                                : static_cast<uint32_t>(mask) & (bar == 4 ? ~0x3u : ~0xfu);
+    config_[dw] = (value & keep) | flags;
+  }
+  return ok_status();
+}
+
+uint64_t SimPciFunction::bar_size(int bar) const {
+  switch (bar) {
+    case kBarVram:
+      return device_->physical().vram_size();
+    case kBarDoorbell:
+      return kDoorbellBarBytes;
+    case kBarIo:
+      return kIoBarBytes;
+    case kBarMmio:
+      return kMmioBytes;
+    default:
+      return 0;
+  }
+}
+
+uint64_t SimPciFunction::bar_address(int bar) const {
+  std::lock_guard lock(mutex_);
+  switch (bar) {
+    case kBarVram:
+    case kBarDoorbell:
+      return (static_cast<uint64_t>(config_[4 + bar + 1]) << 32) | (config_[4 + bar] & ~0xfu);
+    case kBarIo:
+      return config_[8] & ~0x3u;
+    case kBarMmio:
+      return config_[9] & ~0xfu;
+    default:
+      return 0;
+  }
+}
+
+uint8_t* SimPciFunction::bar_host(int bar) {
+  switch (bar) {
+    case kBarVram:
+      return device_->physical().vram();
+    case kBarDoorbell:
+      return reinterpret_cast<uint8_t*>(const_cast<uint64_t*>(device_->doorbells()));
+    case kBarMmio:
+      return mmio_shadow_.data();
+    default:
+      return nullptr;
+  }
+}
+
+uint32_t SimPciFunction::read_locked(uint32_t dword) {
+  switch (dword) {
+    case kRegRccConfigMemsize:
+      return fault_ == PciFault::kMemsizeZero
+                 ? 0
+                 : static_cast<uint32_t>(device_->physical().vram_size() >> 20);
+    case kRegMmData: {
+      // MM_INDEX bit 31 selects the memory aperture; bits 30:0 plus MM_INDEX_HI << 31 address it.
+      const uint64_t addr =
+          (static_cast<uint64_t>(regs_[kRegMmIndexHi]) << 31) | (regs_[kRegMmIndex] & 0x7fffffffu);
+      const uint8_t* p = device_->physical().vram_at(addr, 4);
+      if (p == nullptr) return 0xffffffffu;  // reads outside VRAM return all ones, as on the bus
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    default: {
+      auto it = regs_.find(dword);
+      return it == regs_.end() ? 0 : it->second;
+    }
+  }
+}
+
+void SimPciFunction::write_locked(uint32_t dword, uint32_t value) {
+  if (dword == kRegRccConfigMemsize) return;  // read-only strap
+  if (dword == kRegMmData) {
+    const uint64_t addr =
+        (static_cast<uint64_t>(regs_[kRegMmIndexHi]) << 31) | (regs_[kRegMmIndex] & 0x7fffffffu);
+    if (uint8_t* p = device_->physical().vram_at(addr, 4)) std::memcpy(p, &value, 4);
+    return;
+  }
+  regs_[dword] = value;
+  if (has_gcvm_ && dword >= gcvm_base_) gcvm_write(dword - gcvm_base_, value);
+}
+
+void SimPciFunction::gcvm_write(uint32_t reg, uint32_t value) {
+  auto reg64 = [&](uint32_t lo, uint32_t hi) {
+    return (static_cast<uint64_t>(regs_[gcvm_base_ + hi]) << 32) | regs_[gcvm_base_ + lo];
+  };
+  if (reg == kGcvmContext0Cntl) {
+    // ENABLE_CONTEXT bit 0, PAGE_TABLE_DEPTH bits 2:1 (gc_11_0_0_sh_mask.h).
+    PageTableConfig cfg;
+    if ((value & 1u) != 0) {
+      cfg.root_address = reg64(kGcvmContext0BaseLo, kGcvmContext0BaseHi) & 0x0000'FFFF'FFFF'F000ull;
+      cfg.levels = ((value >> 1) & 3u) + 1;
+      cfg.va_start = reg64(kGcvmContext0StartLo, kGcvmContext0StartHi) << 12;
+      cfg.va_end = (reg64(kGcvmContext0EndLo, kGcvmContext0EndHi) + 1) << 12;
+    } else {
+      cfg.levels = 0;  // back to the range map
+    }
+    if (!device_->vm(0).set_page_table(cfg).ok()) {
+      regs_[gcvm_base_ + kGcvmContext0Cntl] = value & ~1u;  // the context does not enable
+    }
+  } else if (reg == kGcvmInvalidateEng17Req) {
+    // PER_VMID_INVALIDATE_REQ bits 15:0: flush those VMIDs' TLBs, then acknowledge them.
+    for (uint32_t v = 0; v < Device::kVmidCount; ++v) {
+      if ((value >> v) & 1u) device_->vm(v).invalidate_tlb();
+    }
+    regs_[gcvm_base_ + kGcvmInvalidateEng17Ack] = value & 0xffffu;
+  }
+}
+
+Expected<uint32_t> SimPciFunction::mmio_read32(uint64_t byte_offset) {
+  if (byte_offset % 4 != 0 || byte_offset + 4 > kMmioBytes) {
+    return out_of_range(fmt::format("MMIO offset 0x{:x} outside BAR5 (0x{:x} bytes) or misaligned",
+                                    byte_offset, kMmioBytes));
+  }
+  std::lock_guard lock(mutex_);
+  return read_locked(static_cast<uint32_t>(byte_offset / 4));
+}
+
+Status SimPciFunction::mmio_write32(uint64_t byte_offset, uint32_t value) {
+  if (byte_offset % 4 != 0 || byte_offset + 4 > kMmioBytes) {
+    return out_of_range(fmt::format("MMIO offset 0x{:x} outside BAR5 (0x{:x} bytes) or misaligned",
+                                    byte_offset, kMmioBytes));
+  }
+  std::lock_guard lock(mutex_);
+  write_locked(static_cast<uint32_t>(byte_offset / 4), value);
+  return ok_status();
+}
+
+// ---- SimPciSystem ----
+
+SimPciSystem::~SimPciSystem() {
+  functions_.clear();
+  system_.reset();
+}
+
+Expected<std::unique_ptr<SimPciSystem>> SimPciSystem::from_spec(std::string_view text) {
+  AMDHAL_ASSIGN_OR_RETURN(SystemSpec spec, SystemSpec::parse(text));
+  std::string driver;
+  PciFault fault = PciFault::kNone;
+  std::vector<std::pair<std::string, std::string>> rest;
+  for (const auto& [k, v] : spec.options) {
+    if (k == "bound") {
+      driver = v;
+    } else if (k == "fault") {
+      AMDHAL_ASSIGN_OR_RETURN(fault, parse_pci_fault(v));
+    } else {
+      rest.emplace_back(k, v);
+    }
+  }
+  // AMDHAL_SIM_FAULT=pci:NAME applies to every simulated PCI function.
+  if (const char* env = std::getenv("AMDHAL_SIM_FAULT"); env != nullptr) {
+    std::string_view e(env);
+    if (e.starts_with("pci:")) {
+      AMDHAL_ASSIGN_OR_RETURN(fault, parse_pci_fault(e.substr(4)));
+    }
+  }
+  spec.options = std::move(rest);
+  std::unique_ptr<SimPciSystem> s(new SimPciSystem());
+  s->spec_ = std::string(text);
+  AMDHAL_ASSIGN_OR_RETURN(s->system_, System::create(spec));
+  for (size_t i = 0; i < s->system_->device_count(); ++i) {
+    AMDHAL_ASSIGN_OR_RETURN(auto f, SimPciFunction::create(s->system_->device(i), driver, fault));
+    s->functions_.push_back(std::move(f));
+  }
+  return s;
+}
+
+}  // namespace amdhal::sim::pci
