@@ -18,6 +18,7 @@
 #include "amdhal/device.h"
 #include "amdhal/registry.h"
 #include "amdhal/status.h"
+#include "amdhal/workload.h"
 
 namespace amdhal::cli {
 
@@ -97,6 +98,15 @@ Command regs_command();      // cmd_regs.cpp
 
 /// Sends a JSON request to the am backend plugin's diagnostic entry point (cmd_bringup.cpp).
 Expected<nlohmann::json> call_am_tool(Context& ctx, const nlohmann::json& request);
+Command stress_command();   // cmd_stress.cpp
+Command overlap_command();  // cmd_overlap.cpp
+
+/// Runs a workload plugin on the devices in `devices` (comma-separated; "" = --device or the
+/// simulator) with a progress line on a terminal; Ctrl-C stops it with the summary so far and
+/// exit status 130; data errors give 1 (cmd_stress.cpp).
+int run_workload(Context& ctx, std::string_view workload_name, std::string_view command,
+                 const WorkloadOptionMap& options, const std::string& devices,
+                 const std::string& kernel_dir);
 
 // Shared by copy, fill and dispatch (defined in cmd_copy.cpp).
 

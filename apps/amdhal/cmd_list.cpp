@@ -1,4 +1,5 @@
 // `amdhal list`: every plugin looked at (with why any was refused) and every device found.
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -39,6 +40,10 @@ int run_list(Context& ctx, const po::variables_map&) {
   // A loaded backend's status says whether it found devices and, if not, why.
   auto backend_status = [&](const PluginRecord& r) -> std::string {
     if (!r.loaded) return r.status;
+    if (r.kind == "workload") {
+      auto w = reg.workload(r.name);
+      return w.ok() ? fmt::format("loaded, workload: {}", (*w)->summary()) : "loaded, workload";
+    }
     for (const auto& [name, why] : scan->reasons) {
       if (name == r.name) return fmt::format("loaded, no devices: {}", why);
     }
@@ -75,6 +80,11 @@ int run_list(Context& ctx, const po::variables_map&) {
     }
     j["devices"] = nlohmann::json::array();
     for (const auto& d : scan->devices) j["devices"].push_back(device_json(d));
+    j["workloads"] = nlohmann::json::array();
+    for (const auto& w : reg.workloads()) {
+      j["workloads"].push_back(
+          {{"name", w->name()}, {"version", w->version()}, {"summary", w->summary()}});
+    }
     print_json(j);
     return kExitOk;
   }
@@ -85,10 +95,12 @@ int run_list(Context& ctx, const po::variables_map&) {
     for (const auto& d : Registry::default_search_dirs()) std::cout << " " << d;
     std::cout << "; set AMDHAL_PLUGIN_PATH to add more)\n";
   }
+  size_t name_width = 8;  // wider for workload names such as sdma-stress
+  for (const PluginRecord* r : shown) name_width = std::max(name_width, r->name.size());
   for (const PluginRecord* r : shown) {
-    std::cout << fmt::format("  {:<8} {:<8} {}\n", r->name, r->version.empty() ? "-" : r->version,
-                             backend_status(*r));
-    std::cout << fmt::format("  {:<8} {:<8} {}\n", "", "", r->library);
+    std::cout << fmt::format("  {:<{}} {:<8} {}\n", r->name, name_width,
+                             r->version.empty() ? "-" : r->version, backend_status(*r));
+    std::cout << fmt::format("  {:<{}} {:<8} {}\n", "", name_width, "", r->library);
   }
   std::cout << "\nDevices:\n";
   if (scan->devices.empty()) std::cout << "  none found\n";
@@ -112,7 +124,8 @@ Command list_command() {
           .details =
               "Each plugin library is listed with its status: loaded (and how many devices it\n"
               "found, or why none), or why it was refused (not loadable, wrong ABI version,\n"
-              "missing symbol). With --json: {\"backends\":[...],\"devices\":[...]}.\n",
+              "missing symbol). Workload plugins (sdma-stress, overlap) are listed the same way.\n"
+              "With --json: {\"backends\":[...],\"devices\":[...],\"workloads\":[...]}.\n",
           .run = run_list};
 }
 

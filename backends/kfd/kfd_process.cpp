@@ -119,6 +119,14 @@ Expected<const KfdGpu*> KfdProcess::acquire_gpu(uint32_t gpu_id) {
   st = ioctl(AMDKFD_IOC_ACQUIRE_VM, &acquire, "AMDKFD_IOC_ACQUIRE_VM");
   if (!st.ok()) return fail(st);
 
+  // Every GPU of the process writes event ids into the event page (signals' mailboxes), so a GPU
+  // acquired after the page exists gets it mapped too.
+  if (event_page_) {
+    const uint32_t ids[] = {gpu_id};
+    st = event_page_->map_to(ids);
+    if (!st.ok()) return fail(st.with_context("mapping the event page"));
+  }
+
   gpus_.push_back(std::move(gpu));
   return static_cast<const KfdGpu*>(gpus_.back().get());
 }
@@ -137,7 +145,12 @@ Expected<uint64_t> KfdProcess::event_page_offset_for_create(uint32_t gpu_id) {
   req.kind = KfdMemoryKind::kGtt;
   req.cpu_visible = true;
   req.uncached = true;
-  req.gpu_ids = {gpu_id};
+  // Mapped to every GPU acquired so far (acquire_gpu maps it to later ones): each GPU writes its
+  // signals' event ids into it.
+  req.gpu_ids = acquired_gpu_ids();
+  if (std::find(req.gpu_ids.begin(), req.gpu_ids.end(), gpu_id) == req.gpu_ids.end()) {
+    req.gpu_ids.push_back(gpu_id);
+  }
   auto page = KfdMemory::allocate(*this, req);
   if (!page.ok()) return page.status().with_context("kfd: allocating the event page");
   std::lock_guard lock(mu_);

@@ -3,6 +3,7 @@
 //   bad_abi     exports a wrong ABI version (the loader must refuse it before calling anything)
 //   no_factory  exports the ABI symbols but no factory
 //   not_plugin  a shared library with no amdhal symbols at all
+//   workload    a workload "test-workload" whose run() echoes its options and device count
 #include <cstdint>
 
 #include "amdhal/backend.h"
@@ -47,6 +48,38 @@ extern const std::uint32_t kind = 1;
 }  // namespace
 BOOST_DLL_ALIAS(abi, amdhal_plugin_abi_version)
 BOOST_DLL_ALIAS(kind, amdhal_plugin_kind)
+
+#elif defined(TEST_PLUGIN_WORKLOAD)
+#include <cstdio>
+
+#include "amdhal/workload.h"
+namespace {
+class TestWorkload final : public amdhal::Workload {
+ public:
+  std::string_view name() const override { return "test-workload"; }
+  std::string_view version() const override { return "1.2.3"; }
+  std::string_view summary() const override { return "loader test workload"; }
+  std::vector<amdhal::WorkloadOption> options() const override {
+    return {{"greeting", "what to say", "hello"}};
+  }
+  amdhal::Expected<amdhal::WorkloadReport> run(amdhal::WorkloadContext& ctx) override {
+    if (ctx.progress) ctx.progress(1.0, "done");
+    amdhal::WorkloadReport r;
+    r.text = ctx.option("greeting", "hello") + "\n";
+    // snprintf, not std::to_string: its digit table is a GNU_UNIQUE symbol, which would keep
+    // the library loaded after dlclose and defeat the lifetime test.
+    char json[64];
+    std::snprintf(json, sizeof json, "{\"devices\":%zu}", ctx.devices.size());
+    r.json = json;
+    r.interrupted = ctx.stop_requested();
+    return r;
+  }
+};
+amdhal::Expected<std::shared_ptr<amdhal::Workload>> create(const amdhal::PluginHost& host) {
+  return amdhal::adopt<amdhal::Workload>(std::make_unique<TestWorkload>(), host.anchor);
+}
+}  // namespace
+AMDHAL_WORKLOAD_PLUGIN(create)
 
 #elif defined(TEST_PLUGIN_NOT_PLUGIN)
 extern "C" __attribute__((visibility("default"))) int amdhal_unrelated_symbol() {

@@ -216,4 +216,40 @@ TEST(Loader, DefaultSearchFindsKfdAndAmInSeparateLibraries) {
   EXPECT_EQ(fs::path(am_lib).filename(), "libamdhal-backend-am.so");
 }
 
+TEST(Loader, WorkloadPluginLoadsAndRuns) {
+  const std::string path = fs::weakly_canonical(plugin_path("workload")).string();
+  std::shared_ptr<amdhal::Workload> workload;
+  {
+    auto reg = load_dirs({kPluginDir});
+    const PluginRecord* rec = find_record(*reg, "libamdhal-testplugin-workload.so");
+    ASSERT_NE(rec, nullptr);
+    EXPECT_TRUE(rec->loaded) << rec->status;
+    EXPECT_EQ(rec->kind, "workload");
+    EXPECT_EQ(rec->name, "test-workload");
+    EXPECT_EQ(rec->version, "1.2.3");
+    EXPECT_EQ(reg->backends().size(), 1u);  // a workload is not a backend
+    ASSERT_EQ(reg->workloads().size(), 1u);
+    auto missing = reg->workload("nope");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.status().message().find("test-workload"), std::string::npos);
+    workload = reg->workload("test-workload").value();
+  }
+  EXPECT_TRUE(library_is_loaded(path));  // the workload keeps its library loaded
+  ASSERT_EQ(workload->options().size(), 1u);
+  std::atomic<bool> stop{true};
+  amdhal::WorkloadContext ctx;
+  ctx.options["greeting"] = "hi";
+  ctx.stop = &stop;
+  std::string progress;
+  ctx.progress = [&](double, std::string_view line) { progress = line; };
+  auto report = workload->run(ctx);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->text, "hi\n");
+  EXPECT_EQ(report->json, "{\"devices\":0}");
+  EXPECT_TRUE(report->interrupted);
+  EXPECT_EQ(progress, "done");
+  workload.reset();
+  EXPECT_FALSE(library_is_loaded(path));
+}
+
 }  // namespace

@@ -6,6 +6,9 @@
 //   amdhal_plugin_kind         const uint32_t, a PluginKind
 //   amdhal_create_backend      BackendFactory
 // Use AMDHAL_BACKEND_PLUGIN(factory) once in the plugin. Build plugins with -fvisibility=hidden.
+// A workload plugin exports the same two constants (kind kWorkload) and
+//   amdhal_create_workload     WorkloadFactory
+// via AMDHAL_WORKLOAD_PLUGIN(factory) (the interface is in amdhal/workload.h).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +20,7 @@
 namespace amdhal {
 
 class Backend;
+class Workload;
 
 /// Bumped whenever a public interface crossing the plugin boundary changes layout or meaning.
 inline constexpr uint32_t kPluginAbiVersion = 1;
@@ -35,6 +39,9 @@ struct PluginHost {
 
 /// Signature of `amdhal_create_backend`. Must not throw.
 using BackendFactory = Expected<std::shared_ptr<Backend>>(const PluginHost& host);
+
+/// Signature of `amdhal_create_workload`. Must not throw.
+using WorkloadFactory = Expected<std::shared_ptr<Workload>>(const PluginHost& host);
 
 namespace detail {
 /// Type-erased owner created inside libamdhal, so that the code releasing the library runs in
@@ -66,3 +73,13 @@ std::shared_ptr<T> adopt(std::unique_ptr<T> object, const std::shared_ptr<const 
   BOOST_DLL_ALIAS(amdhal_plugin_exports::abi_version, amdhal_plugin_abi_version)                \
   BOOST_DLL_ALIAS(amdhal_plugin_exports::kind, amdhal_plugin_kind)                              \
   BOOST_DLL_ALIAS(factory, amdhal_create_backend)
+
+/// Exports a workload factory and the ABI symbols from a plugin library.
+#define AMDHAL_WORKLOAD_PLUGIN(factory)                                                          \
+  namespace amdhal_plugin_exports {                                                              \
+  extern const std::uint32_t abi_version = ::amdhal::kPluginAbiVersion;                          \
+  extern const std::uint32_t kind = static_cast<std::uint32_t>(::amdhal::PluginKind::kWorkload); \
+  }                                                                                              \
+  BOOST_DLL_ALIAS(amdhal_plugin_exports::abi_version, amdhal_plugin_abi_version)                 \
+  BOOST_DLL_ALIAS(amdhal_plugin_exports::kind, amdhal_plugin_kind)                               \
+  BOOST_DLL_ALIAS(factory, amdhal_create_workload)

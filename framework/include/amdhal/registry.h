@@ -9,12 +9,13 @@
 
 #include "amdhal/backend.h"
 #include "amdhal/status.h"
+#include "amdhal/workload.h"
 
 namespace amdhal {
 
 /// One plugin file the loader looked at.
 struct PluginRecord {
-  std::string name;     ///< backend name ("kfd"), or the file stem if it never loaded
+  std::string name;     ///< backend or workload name ("kfd"), or the file stem if it never loaded
   std::string kind;     ///< "backend", "workload", or "" if unknown
   std::string version;  ///< plugin version, if loaded
   std::string library;  ///< absolute path of the library file (or the search entry)
@@ -53,6 +54,12 @@ class Registry {
   /// Comma-separated names of the usable backends.
   std::string backend_names() const;
 
+  /// The usable workload plugins, in search order.
+  const std::vector<std::shared_ptr<Workload>>& workloads() const { return workloads_; }
+
+  /// A workload by name ("sdma-stress"); kNotFound lists the workloads available.
+  Expected<std::shared_ptr<Workload>> workload(std::string_view name) const;
+
   /// The default plugin search directories (see RegistryOptions::search_dirs).
   static std::vector<std::string> default_search_dirs();
 
@@ -63,6 +70,7 @@ class Registry {
 
   std::vector<PluginRecord> records_;
   std::vector<std::shared_ptr<Backend>> backends_;
+  std::vector<std::shared_ptr<Workload>> workloads_;
 };
 
 }  // namespace amdhal

@@ -37,6 +37,7 @@ namespace {
 constexpr const char* kAbiSymbol = "amdhal_plugin_abi_version";
 constexpr const char* kKindSymbol = "amdhal_plugin_kind";
 constexpr const char* kBackendFactorySymbol = "amdhal_create_backend";
+constexpr const char* kWorkloadFactorySymbol = "amdhal_create_workload";
 
 bool is_plugin_file_name(const fs::path& p) {
   const std::string name = p.filename().string();
@@ -157,7 +158,38 @@ void Registry::load_file(const std::string& path) {
   if (library->has(kKindSymbol)) kind = library->get_alias<const uint32_t>(kKindSymbol);
   if (kind == static_cast<uint32_t>(PluginKind::kWorkload)) {
     record.kind = "workload";
-    return reject("workload plugin: not a backend");
+    if (!library->has(kWorkloadFactorySymbol)) {
+      return reject(fmt::format("workload factory symbol {} missing", kWorkloadFactorySymbol));
+    }
+    auto& factory = library->get_alias<WorkloadFactory>(kWorkloadFactorySymbol);
+    PluginHost host;
+    host.abi_version = kPluginAbiVersion;
+    host.anchor = std::shared_ptr<const void>(library, library.get());
+    host.library_path = path;
+    Expected<std::shared_ptr<Workload>> created = internal_error("factory not called");
+    try {
+      created = factory(host);
+    } catch (const std::exception& e) {
+      return reject(fmt::format("workload factory threw an exception: {}", e.what()));
+    } catch (...) {
+      return reject("workload factory threw an exception");
+    }
+    if (!created.ok())
+      return reject(fmt::format("workload factory failed: {}", created.status().to_string()));
+    std::shared_ptr<Workload> workload = std::move(created).value();
+    if (!workload) return reject("workload factory returned no workload");
+    record.name = std::string(workload->name());
+    record.version = std::string(workload->version());
+    for (const auto& w : workloads_) {
+      if (w->name() == workload->name()) {
+        return reject(fmt::format("duplicate workload '{}'", record.name));
+      }
+    }
+    record.loaded = true;
+    record.status = "loaded";
+    records_.push_back(std::move(record));
+    workloads_.push_back(std::move(workload));
+    return;
   }
   if (kind != static_cast<uint32_t>(PluginKind::kBackend)) {
     return reject(fmt::format("unknown plugin kind {}", kind));
@@ -209,6 +241,16 @@ Expected<std::shared_ptr<Backend>> Registry::backend(std::string_view name) cons
   const std::string names = backend_names();
   return not_found(
       fmt::format("unknown backend '{}' (available: {})", name, names.empty() ? "none" : names));
+}
+
+Expected<std::shared_ptr<Workload>> Registry::workload(std::string_view name) const {
+  std::string names;
+  for (const auto& w : workloads_) {
+    if (w->name() == name) return w;
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", w->name());
+  }
+  return not_found(
+      fmt::format("unknown workload '{}' (available: {})", name, names.empty() ? "none" : names));
 }
 
 std::string Registry::backend_names() const {
