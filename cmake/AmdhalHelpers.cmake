@@ -15,7 +15,7 @@ function(amdhal_add_plugin name)
   install(TARGETS ${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/amdhal)
 endfunction()
 
-# amdhal_add_test(NAME SOURCES... [LIBS libs...] [LABELS labels...]): one GoogleTest executable,
+# amdhal_add_test(NAME SOURCES... [LIBS libs...] [LABELS label]): one GoogleTest executable,
 # its tests discovered into ctest.
 function(amdhal_add_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
@@ -25,7 +25,10 @@ function(amdhal_add_test name)
     AMDHAL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     AMDHAL_BINARY_DIR="${PROJECT_BINARY_DIR}")
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
-  # Several labels travel through gtest_discover_tests' generated script as one escaped list.
-  string(REPLACE ";" "\\;" labels "${T_LABELS}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${labels}")
+  # One label per program: gtest_discover_tests' generated script cannot carry a list value.
+  list(LENGTH T_LABELS n_labels)
+  if(n_labels GREATER 1)
+    message(FATAL_ERROR "amdhal_add_test(${name}): give one label, not '${T_LABELS}'")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}")
 endfunction()
