@@ -42,10 +42,13 @@ test-asan: deps
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the simulator's tests (label "sim"): its engines run on their own threads.
+# The virtual KFD's tests (SimKfd*) are left out: there the CPU and the simulated GPU reach the
+# same buffer through two mappings of one memfd, and TSan cannot see synchronisation through
+# aliased addresses, so it reports races that are not there.
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMDHAL_SANITIZE_THREAD=ON -DAMDHAL_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) -L sim --output-on-failure -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) -L sim -E '^SimKfd' --output-on-failure -j $(JOBS)
 
 bench: build
 	./scripts/bench.sh $(BUILD)
