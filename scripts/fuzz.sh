@@ -12,17 +12,18 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAMDHAL_SANITIZE=ON -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -DAMDHAL_BUILD_BENCH=OFF >/dev/null
 targets=$(cd tests/fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
 cmake --build "$BUILD" --target amdhal_test_kernels $targets -j "$(nproc)"
+root=$(pwd)
 status=0
 for t in $targets; do
   stem=${t#fuzz_}
-  corpus="$BUILD/corpus/$stem"
+  corpus="$root/$BUILD/corpus/$stem"
   mkdir -p "$corpus"
   seeds=()
-  [ -d "tests/fuzz/corpus/$stem" ] && seeds+=("tests/fuzz/corpus/$stem")
-  [ "$stem" = code_object ] && seeds+=("$BUILD/tests/kernels")
+  [ -d "tests/fuzz/corpus/$stem" ] && seeds+=("$root/tests/fuzz/corpus/$stem")
+  [ "$stem" = code_object ] && seeds+=("$root/$BUILD/tests/kernels")
   echo "== $t for ${SECONDS_EACH}s"
-  if ! (cd "$BUILD" && "./tests/fuzz/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
-        "corpus/$stem" "${seeds[@]/#/$PWD/}"); then
+  if ! "$root/$BUILD/tests/fuzz/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+        -artifact_prefix="$root/$BUILD/" "$corpus" "${seeds[@]}"; then
     echo "fuzz: $t found a failing input (see $BUILD/crash-*)" >&2
     status=1
   fi
