@@ -445,3 +445,38 @@ TEST_F(SimQueueArgs, DoorbellSlotIsExclusiveUntilDestroyed) {
 
 }  // namespace
 }  // namespace amdhal::sim
+
+namespace amdhal::sim {
+namespace {
+
+// A doorbell value left behind by a destroyed queue is not work for the next queue on the slot.
+TEST(SimDeviceDoorbells, NewQueueStartsFromAClearedSlot) {
+  auto system = System::create(SystemSpec::parse("sim:gfx942").value());
+  ASSERT_TRUE(system.ok()) << system.status().to_string();
+  Device& dev = (*system)->device(0);
+  alignas(4096) static uint8_t ring[4096];
+  alignas(4096) static uint8_t pointers[4096];
+  std::memset(ring, 0, sizeof(ring));
+  std::memset(pointers, 0, sizeof(pointers));
+  ASSERT_TRUE(dev.vm(1).map(0x100000, ring, sizeof(ring), kMapReadWrite).ok());
+  ASSERT_TRUE(dev.vm(1).map(0x200000, pointers, sizeof(pointers), kMapReadWrite).ok());
+  dev.ring_doorbell(7, 0x40);  // stale: no queue owns slot 7 yet
+  QueueDesc d;
+  d.type = QueueType::kSdma;
+  d.vmid = 1;
+  d.ring_address = 0x100000;
+  d.ring_bytes = sizeof(ring);
+  d.rptr_address = 0x200000;
+  d.doorbell_index = 7;
+  auto q = dev.create_queue(d);
+  ASSERT_TRUE(q.ok()) << q.status().to_string();
+  EXPECT_EQ(dev.read_doorbell(7), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto state = dev.queue_state(*q);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->read_pointer, 0u);
+  EXPECT_FALSE(state->hung) << state->hang_reason;
+}
+
+}  // namespace
+}  // namespace amdhal::sim

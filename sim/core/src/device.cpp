@@ -156,6 +156,9 @@ Expected<uint32_t> Device::create_queue(const QueueDesc& desc) {
     id = static_cast<uint32_t>(queues_.size());
     queues_.emplace_back();  // null until the engine is running
     doorbell_owner_[desc.doorbell_index] = id;
+    // A new queue starts from an empty slot, as programming an HQD resets its write pointer:
+    // a value left by a destroyed queue must not look like published work.
+    __atomic_store_n(doorbell_page_ + desc.doorbell_index, uint64_t{0}, __ATOMIC_RELEASE);
   }
   auto engine = QueueEngine::create(*this, id, desc);
   std::unique_lock lock(queue_mutex_);
