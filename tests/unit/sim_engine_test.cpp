@@ -460,7 +460,8 @@ TEST_F(SimEngineTest, VmFaultIsRecordedAndOnlyThatQueueHangs) {
   EXPECT_EQ(faults[0].engine, "sdma0");
   EXPECT_EQ(faults[0].access, Access::kWrite);
   EXPECT_EQ(faults[0].vmid, kVmid);
-  EXPECT_FALSE(interrupts(Interrupt::Source::kVmFault).empty());
+  // The hang is visible before the interrupt handler has run: wait for the interrupt.
+  EXPECT_TRUE(wait_until([&] { return !interrupts(Interrupt::Source::kVmFault).empty(); }));
 
   // The other engine keeps serving.
   OwnedPacketStream s2(64);
@@ -509,7 +510,7 @@ TEST_F(SimEngineTest, InvalidPacketHangsThenResetServesAgain) {
   ASSERT_EQ(st.recent.size(), 2u);
   EXPECT_EQ(st.recent.back().name, "UNKNOWN");
   EXPECT_NE(st.to_string().find("HUNG"), std::string::npos);
-  EXPECT_FALSE(interrupts(Interrupt::Source::kQueueHung).empty());
+  EXPECT_TRUE(wait_until([&] { return !interrupts(Interrupt::Source::kQueueHung).empty(); }));
   // Work submitted while hung is not executed.
   auto second = write_data(mem.va + 4, {8});
   q.submit(second);
@@ -562,7 +563,8 @@ TEST_F(SimEngineTest, WatchdogReportsNeverSatisfiedWait) {
   EXPECT_NE(st.hang_reason.find("no progress for"), std::string::npos) << st.hang_reason;
   EXPECT_NE(st.hang_reason.find("WAIT_REG_MEM"), std::string::npos) << st.hang_reason;
   EXPECT_EQ(q.rptr(), 0u);
-  EXPECT_FALSE(interrupts(Interrupt::Source::kQueueHung).empty());
+  // The hang is visible in the snapshot before the interrupt handler has run: wait for both.
+  EXPECT_TRUE(wait_until([&] { return !interrupts(Interrupt::Source::kQueueHung).empty(); }, 3s));
   EXPECT_NE(st.to_string().find("WAIT_REG_MEM"), std::string::npos);
   // Reset skips the wait.
   ASSERT_TRUE(dev().reset_queue(q.id()).ok());
