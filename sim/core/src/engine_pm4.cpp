@@ -299,6 +299,21 @@ QueueEngine::Step Pm4Core::release_mem(const DecodedPacket& p, uint64_t rptr) {
   return Step::kDone;
 }
 
+bool Pm4Core::load_value(uint64_t va, bool wide, uint64_t* out, VmFault* f) const {
+  if (wide) return load64(va, out, f);
+  uint32_t v32 = 0;
+  if (!load32(va, &v32, f)) return false;
+  *out = v32;
+  return true;
+}
+
+uint64_t Pm4Core::read_reg_value(uint32_t reg, bool wide) const {
+  const uint32_t r = reg & 0x3FFFFu;
+  uint64_t value = read_reg(r);
+  if (wide) value |= uint64_t{read_reg(r + 1)} << 32;
+  return value;
+}
+
 QueueEngine::Step Pm4Core::wait_reg_mem(const DecodedPacket& p, bool wide, uint64_t rptr) {
   const uint32_t function = static_cast<uint32_t>(field(p, "function"));
   const uint64_t addr = field(p, "poll_addr");
@@ -308,17 +323,10 @@ QueueEngine::Step Pm4Core::wait_reg_mem(const DecodedPacket& p, bool wide, uint6
   VmFault f;
   switch (field(p, "mem_space")) {
     case packets::kPm4SpaceMemory:
-      if (wide) {
-        if (!load64(addr, &value, &f)) return mem_fault(f, p, rptr);
-      } else {
-        uint32_t v32 = 0;
-        if (!load32(addr, &v32, &f)) return mem_fault(f, p, rptr);
-        value = v32;
-      }
+      if (!load_value(addr, wide, &value, &f)) return mem_fault(f, p, rptr);
       break;
     case packets::kPm4SpaceRegister:
-      value = read_reg(static_cast<uint32_t>(addr & 0x3FFFFu));
-      if (wide) value |= uint64_t{read_reg(static_cast<uint32_t>(addr & 0x3FFFFu) + 1)} << 32;
+      value = read_reg_value(static_cast<uint32_t>(addr), wide);
       break;
     default:
       return unsupported(p, rptr, "WAIT_REG_MEM mem_space the simulator does not implement");
@@ -366,18 +374,11 @@ QueueEngine::Step Pm4Core::copy_data(const DecodedPacket& p, uint64_t rptr) {
   VmFault f;
   switch (field(p, "src_sel")) {
     case packets::kPm4SelRegister:
-      value = read_reg(static_cast<uint32_t>(src & 0x3FFFFu));
-      if (wide) value |= uint64_t{read_reg(static_cast<uint32_t>(src & 0x3FFFFu) + 1)} << 32;
+      value = read_reg_value(static_cast<uint32_t>(src), wide);
       break;
     case packets::kPm4CopySrcMemory:
     case 2:  // TC L2
-      if (wide) {
-        if (!load64(src, &value, &f)) return mem_fault(f, p, rptr);
-      } else {
-        uint32_t v32 = 0;
-        if (!load32(src, &v32, &f)) return mem_fault(f, p, rptr);
-        value = v32;
-      }
+      if (!load_value(src, wide, &value, &f)) return mem_fault(f, p, rptr);
       break;
     case packets::kPm4CopySrcImmediate:
       value = wide ? src : (src & 0xFFFFFFFFu);

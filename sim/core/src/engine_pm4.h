@@ -68,6 +68,10 @@ class Pm4Core : public QueueEngine {
   Step set_sh_reg(const packets::DecodedPacket& p, const std::vector<uint32_t>& raw, uint64_t rptr);
 
   uint32_t read_reg(uint32_t reg) const;
+  /// A 32-bit (zero-extended) or 64-bit value: from GPU memory (false with *f on a fault), or
+  /// from the register file (`reg` and, for 64 bits, `reg + 1`).
+  bool load_value(uint64_t va, bool wide, uint64_t* out, VmFault* f) const;
+  uint64_t read_reg_value(uint32_t reg, bool wide) const;
   void write_reg(uint32_t reg, uint32_t value);
 
   /// SH registers (COMPUTE_*), programmed by SET_SH_REG.
