@@ -330,16 +330,26 @@ BringupReport bringup(PciPort& port, const PciAddress& address, const BringupOpt
   report.device = std::make_unique<AmDevice>(port, *fn);
   AmDevice& dev = *report.device;
 
+  // One entry per name in kStepNames, in order.
+  auto not_yet = [&](size_t i) {
+    return unimplemented("not implemented yet: " + report.steps[i].name);
+  };
   std::vector<std::function<Status()>> impl = {
       [&] { return dev.identify(); },       [&] { return dev.check_binding(options); },
       [&] { return dev.map_bars(); },       [&] { return dev.read_vram_size(); },
       [&] { return dev.read_discovery(); }, [&] { return dev.setup_gmc(); },
+      [&] { return not_yet(6); },  // IH ring
+      [&] { return not_yet(7); },  // PSP firmware load
+      [&] { return not_yet(8); },  // SMU handshake
+      [&] { return not_yet(9); },  // compute queue (MQD/HQD)
+      [&] { return not_yet(10); },  // SDMA rings
+      [&] { return not_yet(11); },  // doorbell routing
   };
   for (size_t i = 0; i < report.steps.size(); ++i) {
     BringupStep& step = report.steps[i];
     const auto t0 = std::chrono::steady_clock::now();
     dev.last_detail.clear();
-    Status s = i < impl.size() ? impl[i]() : unimplemented("not implemented yet: " + step.name);
+    Status s = impl.at(i)();
     step.duration_ns = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count());
