@@ -28,19 +28,6 @@ bool is_compute(QueueKind k) {
   return k == QueueKind::kCompute || k == QueueKind::kComputeAql;
 }
 
-packets::Engine engine_of(QueueKind k) {
-  switch (k) {
-    case QueueKind::kCompute:
-      return packets::Engine::kPm4;
-    case QueueKind::kComputeAql:
-      return packets::Engine::kAql;
-    case QueueKind::kSdma:
-    case QueueKind::kSdmaXgmi:
-      return packets::Engine::kSdma;
-  }
-  return packets::Engine::kPm4;
-}
-
 // kfd_queue.c: VGPR save bytes per CU by gfx_target_version (kfd_get_vgpr_size_per_cu).
 uint32_t vgpr_size_per_cu(uint32_t gfxv) {
   if (gfxv == 90402 || gfxv == 90010 || gfxv == 90008 || gfxv == 90500) return 0x80000;
@@ -171,6 +158,8 @@ Expected<std::unique_ptr<KfdQueue>> KfdQueue::create(std::shared_ptr<KfdDeviceSt
   auto* ring_cpu = static_cast<uint8_t*>(q->ring_->cpu_pointer());
   std::memset(ring_cpu, 0, kRingBytes);
 
+  uint64_t* read_ptr = nullptr;   // CPU address of the read pointer
+  uint64_t* write_ptr = nullptr;  // CPU address of the write pointer
   kfd_ioctl_create_queue_args args{};
   args.ring_base_address = q->ring_->gpu_address();
   args.ring_size = kRingBytes;
@@ -189,19 +178,24 @@ Expected<std::unique_ptr<KfdQueue>> KfdQueue::create(std::shared_ptr<KfdDeviceSt
     const TopologyNode& node = device->node();
     aq->max_cu_id = std::max<uint32_t>(1, node.compute_units()) - 1;
     aq->max_wave_id = std::max<uint32_t>(1, node.max_waves_per_simd() * node.simd_per_cu()) - 1;
-    q->read_ptr_ = &aq->read_dispatch_id;
-    q->write_ptr_ = &aq->write_dispatch_id;
-    // Every slot starts INVALID: the packet processor stops at the first slot that is.
-    for (uint32_t slot = 0; slot < kRingBytes / packets::kAqlPacketBytes; ++slot) {
-      const uint32_t header = static_cast<uint32_t>(packets::AqlPacketType::kInvalid);
-      std::memcpy(ring_cpu + slot * packets::kAqlPacketBytes, &header, sizeof(header));
-    }
+    read_ptr = &aq->read_dispatch_id;
+    write_ptr = &aq->write_dispatch_id;
   } else {
-    q->read_ptr_ = reinterpret_cast<uint64_t*>(page);
-    q->write_ptr_ = reinterpret_cast<uint64_t*>(page + 8);
+    read_ptr = reinterpret_cast<uint64_t*>(page);
+    write_ptr = reinterpret_cast<uint64_t*>(page + 8);
   }
-  args.read_pointer_address = reinterpret_cast<uint64_t>(q->read_ptr_);
-  args.write_pointer_address = reinterpret_cast<uint64_t>(q->write_ptr_);
+  RingWriter::Config rc;
+  rc.kind = kind;
+  rc.family = &device->family();
+  rc.ring = ring_cpu;
+  rc.ring_bytes = kRingBytes;
+  rc.read_ptr = read_ptr;
+  rc.write_ptr = write_ptr;
+  q->ring_writer_ = std::make_unique<RingWriter>(rc);
+  // AQL: every slot starts INVALID, so the packet processor stops at the first unwritten one.
+  q->ring_writer_->init_slots();
+  args.read_pointer_address = reinterpret_cast<uint64_t>(read_ptr);
+  args.write_pointer_address = reinterpret_cast<uint64_t>(write_ptr);
 
   if (is_compute(kind)) {
     AMDHAL_ASSIGN_OR_RETURN(KfdQueueMemorySizes sizes, queue_memory_sizes(device->node()));
@@ -265,121 +259,22 @@ KfdQueue::~KfdQueue() {
   ring_.reset();
 }
 
-uint32_t KfdQueue::bytes_per_unit() const {
-  switch (kind_) {
-    case QueueKind::kCompute:
-      return 4;
-    case QueueKind::kComputeAql:
-      return static_cast<uint32_t>(packets::kAqlPacketBytes);
-    case QueueKind::kSdma:
-    case QueueKind::kSdmaXgmi:
-      return 1;
-  }
-  return 4;
-}
-
-uint64_t KfdQueue::ring_units() const {
-  return kRingBytes / bytes_per_unit();
-}
-
-uint64_t KfdQueue::read_pointer() const {
-  return std::atomic_ref<uint64_t>(*read_ptr_).load(std::memory_order_acquire);
-}
-
-uint64_t KfdQueue::write_pointer_memory() const {
-  return std::atomic_ref<uint64_t>(*write_ptr_).load(std::memory_order_acquire);
-}
-
-Status KfdQueue::wait_for_space(uint64_t units) {
-  const uint64_t mask = ring_units() - 1;
-  const auto deadline = std::chrono::steady_clock::now() + kBackpressureTimeout;
-  while (true) {
-    const uint64_t in_flight = (wptr_ - read_pointer()) & mask;
-    // One unit always stays free so that a full ring never looks empty.
-    if (in_flight + units < ring_units()) return ok_status();
-    if (std::chrono::steady_clock::now() >= deadline) {
-      QueueState s = state();
-      return deadline_exceeded(fmt::format(
-          "kfd: {} queue {}: no room for {} more units in {} s ({})", queue_kind_name(kind_),
-          queue_id_, units, kBackpressureTimeout.count(), s.description));
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
-  }
-}
-
-void KfdQueue::copy_into_ring(std::span<const uint32_t> dwords) {
-  auto* ring = static_cast<uint8_t*>(ring_->cpu_pointer());
-  if (kind_ == QueueKind::kComputeAql) {
-    const size_t n = dwords.size() / packets::kAqlPacketDwords;
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t* pkt = dwords.data() + i * packets::kAqlPacketDwords;
-      auto* slot = reinterpret_cast<uint32_t*>(ring + ((wptr_ + i) & (ring_units() - 1)) *
-                                                          packets::kAqlPacketBytes);
-      // Body first, then the header+setup dword with release ordering: the packet processor
-      // must never see a valid header over a stale body.
-      std::memcpy(slot + 1, pkt + 1, (packets::kAqlPacketDwords - 1) * sizeof(uint32_t));
-      std::atomic_ref<uint32_t>(slot[0]).store(pkt[0], std::memory_order_release);
-    }
-    wptr_ += n;
-    return;
-  }
-  const uint64_t bytes = dwords.size() * sizeof(uint32_t);
-  const uint64_t start = (wptr_ * bytes_per_unit()) % kRingBytes;
-  const uint64_t first = std::min<uint64_t>(bytes, kRingBytes - start);
-  std::memcpy(ring + start, dwords.data(), first);
-  if (first < bytes) {
-    std::memcpy(ring, reinterpret_cast<const uint8_t*>(dwords.data()) + first, bytes - first);
-  }
-  wptr_ += bytes / bytes_per_unit();
-}
-
-void KfdQueue::publish() {
-  std::atomic_thread_fence(std::memory_order_release);
-  std::atomic_ref<uint64_t>(*write_ptr_).store(wptr_, std::memory_order_release);
-  // The doorbell write must not pass the ring and pointer writes (UC/WC memory on x86: a full
-  // fence also drains write-combining buffers).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  const uint64_t doorbell_value = kind_ == QueueKind::kComputeAql ? wptr_ - 1 : wptr_;
-  std::atomic_ref<uint64_t>(*doorbell_).store(doorbell_value, std::memory_order_release);
+std::string KfdQueue::label() const {
+  return fmt::format("{} queue {} on GPU {}", queue_kind_name(kind_), queue_id_, device_->gpu_id());
 }
 
 Status KfdQueue::submit(const CommandBuffer& commands) {
   std::lock_guard lock(mu_);
   const uint64_t next = submitted_ + 1;
-  CommandBuffer cb = commands;
-  AMDHAL_RETURN_IF_ERROR(cb.signal(timeline_, next));
-
   EncodeTarget target;
   target.family = &device_->family();
   target.queue = kind_;
   target.signal_interrupts = true;
-
-  if (timeline_->value() >= submitted_) staging_->reset();  // idle: nothing reads staging
-  std::vector<uint32_t> storage(max_encoded_dwords(cb, target), 0u);
-  packets::PacketStream out(storage);
-  Status st = encode_commands(cb, target, *staging_, out);
-  if (st.code() == StatusCode::kResourceExhausted && staging_->used() > 0) {
-    // Staging memory is full of side data earlier work may still read: drain, then retry once.
-    AMDHAL_RETURN_IF_ERROR(
-        timeline_->wait(submitted_, kBackpressureTimeout)
-            .with_context(fmt::format("kfd: {} queue {}: draining staging memory",
-                                      queue_kind_name(kind_), queue_id_)));
-    staging_->reset();
-    out.clear();
-    st = encode_commands(cb, target, *staging_, out);
-  }
-  AMDHAL_RETURN_IF_ERROR(st);
-
-  const uint64_t bytes = out.size() * sizeof(uint32_t);
-  const uint64_t units = bytes / bytes_per_unit();
-  if (units >= ring_units()) {
-    return out_of_range(fmt::format(
-        "kfd: {} queue {}: the command buffer encodes to {} bytes; the ring holds {} (split it)",
-        queue_kind_name(kind_), queue_id_, bytes, kRingBytes));
-  }
-  AMDHAL_RETURN_IF_ERROR(wait_for_space(units));
-  copy_into_ring(out.data());
-  publish();
+  AMDHAL_RETURN_IF_ERROR(encode_into_ring(commands, timeline_, next, submitted_, target, *staging_,
+                                          *ring_writer_, kBackpressureTimeout,
+                                          fmt::format("kfd: {}", label())));
+  const uint64_t doorbell_value = ring_writer_->publish();
+  std::atomic_ref<uint64_t>(*doorbell_).store(doorbell_value, std::memory_order_release);
   submitted_ = next;
   return ok_status();
 }
@@ -396,29 +291,7 @@ Status KfdQueue::wait_idle(std::chrono::nanoseconds timeout) {
 }
 
 QueueState KfdQueue::state() const {
-  QueueState s;
-  s.read_pointer = read_pointer();
-  s.write_pointer = write_pointer_memory();
-  const uint64_t n = ring_units();
-  const uint64_t in_flight = (s.write_pointer - s.read_pointer) & (n - 1);
-  std::string next = "idle";
-  if (in_flight != 0) {
-    // Up to 64 dwords from the read pointer, unwrapped, decoded with the shared decoder.
-    const auto* ring = static_cast<const uint8_t*>(ring_->cpu_pointer());
-    const uint64_t start = (s.read_pointer & (n - 1)) * bytes_per_unit();
-    const uint64_t avail = std::min<uint64_t>(in_flight * bytes_per_unit(), 64 * sizeof(uint32_t));
-    std::vector<uint32_t> dwords(avail / sizeof(uint32_t));
-    for (size_t i = 0; i < dwords.size(); ++i) {
-      std::memcpy(&dwords[i], ring + (start + i * 4) % kRingBytes, 4);
-    }
-    auto decoded = packets::decode(engine_of(kind_), device_->family(), dwords);
-    next = decoded.empty() ? "undecodable" : packets::format_packet(decoded.front());
-  }
-  s.description = fmt::format(
-      "{} queue {} on GPU {}: read pointer {} write pointer {} ({} units in flight); next: {}",
-      queue_kind_name(kind_), queue_id_, device_->gpu_id(), s.read_pointer, s.write_pointer,
-      in_flight, next);
-  return s;
+  return ring_writer_->state(label());
 }
 
 }  // namespace amdhal::kfd

@@ -32,6 +32,7 @@
 
 #include "amdhal/command_encoder.h"
 #include "amdhal/queue.h"
+#include "amdhal/ring_writer.h"
 #include "amdhal/status.h"
 #include "amdhal/topology.h"
 #include "kfd_memory.h"
@@ -84,13 +85,7 @@ class KfdQueue final : public Queue {
  private:
   explicit KfdQueue(std::shared_ptr<KfdDeviceState> device, QueueKind kind);
 
-  uint64_t ring_units() const;      // ring size in pointer units
-  uint32_t bytes_per_unit() const;  // 4, 1 or 64
-  uint64_t read_pointer() const;
-  uint64_t write_pointer_memory() const;
-  Status wait_for_space(uint64_t units);
-  void copy_into_ring(std::span<const uint32_t> dwords);
-  void publish();
+  std::string label() const;  // "compute queue 3 on GPU 1234"
 
   std::shared_ptr<KfdDeviceState> device_;
   QueueKind kind_;
@@ -105,12 +100,10 @@ class KfdQueue final : public Queue {
   std::unique_ptr<ArenaStaging> staging_;
   std::shared_ptr<KfdSignal> timeline_;
 
-  uint64_t* read_ptr_ = nullptr;   // CPU address of the read pointer
-  uint64_t* write_ptr_ = nullptr;  // CPU address of the write pointer
+  std::unique_ptr<RingWriter> ring_writer_;  // copies, publishes, describes (ring_writer.h)
   uint64_t* doorbell_ = nullptr;
 
   mutable std::mutex mu_;
-  uint64_t wptr_ = 0;       // next write position, pointer units, monotonic
   uint64_t submitted_ = 0;  // last private timeline value submitted
 };
 

@@ -62,35 +62,4 @@ std::shared_ptr<sim::VirtualKfd> sim_port_vkfd(const KfdPort& port) {
   return p != nullptr ? p->vkfd() : nullptr;
 }
 
-bool is_sim_device_id(std::string_view id) {
-  return id.starts_with("sim:");
-}
-
-Expected<SimDeviceId> parse_sim_device_id(std::string_view id) {
-  if (!is_sim_device_id(id)) return invalid_argument(fmt::format("'{}' is not a sim: id", id));
-  SimDeviceId out;
-  const size_t hash = id.rfind('#');
-  out.spec = std::string(id.substr(0, hash));
-  if (hash != std::string_view::npos) {
-    const std::string_view idx = id.substr(hash + 1);
-    if (idx.empty() || idx.size() > 2) {
-      return invalid_argument(fmt::format("'{}': expected a device index after '#'", id));
-    }
-    uint32_t v = 0;
-    for (char c : idx) {
-      if (c < '0' || c > '9') {
-        return invalid_argument(fmt::format("'{}': device index '{}' is not a number", id, idx));
-      }
-      v = v * 10 + static_cast<uint32_t>(c - '0');
-    }
-    out.index = v;
-  }
-  return out;
-}
-
-std::string sim_device_id(std::string_view spec, uint32_t index, uint32_t device_count) {
-  if (device_count <= 1 && index == 0) return std::string(spec);
-  return fmt::format("{}#{}", spec, index);
-}
-
 }  // namespace amdhal::kfd

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "amdhal/sim_device_id.h"
 #include "amdhal/status.h"
 #include "kfd_port.h"
 
@@ -27,16 +28,10 @@ std::shared_ptr<KfdPort> make_sim_port(std::shared_ptr<sim::VirtualKfd> vkfd);
 /// The VirtualKfd behind a port made by make_sim_port, else null.
 std::shared_ptr<sim::VirtualKfd> sim_port_vkfd(const KfdPort& port);
 
-struct SimDeviceId {
-  std::string spec;    ///< "sim:gfx942x4,vram=1G"
-  uint32_t index = 0;  ///< device in that system
-};
-
-/// Whether `id` names a simulated device ("sim:" prefix).
-bool is_sim_device_id(std::string_view id);
-/// Splits "spec[#index]"; kInvalidArgument for a malformed index.
-Expected<SimDeviceId> parse_sim_device_id(std::string_view id);
-/// "spec" for index 0 of a single-device spec, else "spec#index".
-std::string sim_device_id(std::string_view spec, uint32_t index, uint32_t device_count);
+// Simulated device ids: the grammar every backend shares (amdhal/sim_device_id.h).
+using amdhal::is_sim_device_id;
+using amdhal::parse_sim_device_id;
+using amdhal::sim_device_id;
+using amdhal::SimDeviceId;
 
 }  // namespace amdhal::kfd
