@@ -104,7 +104,9 @@ Command bringup_command() {
   c.summary = "bare-metal bring-up of an unbound GPU, step by step (am backend)";
   c.options = [](po::options_description& desc, po::positional_options_description&) {
     desc.add_options()("firmware-dir", po::value<std::string>()->value_name("DIR"),
-                       "firmware images for the PSP step (default /lib/firmware/amdgpu)")(
+                       "firmware images for the PSP step (default /lib/firmware/amdgpu; for a "
+                       "sim: device the build's test firmware, <build>/firmware/<target>/amdgpu, "
+                       "or $AMDHAL_SIM_FIRMWARE_DIR/<target>/amdgpu)")(
         "force-unbind", po::bool_switch()->default_value(false),
         "unbind the kernel driver bound to the device instead of refusing it");
   };
@@ -112,7 +114,10 @@ Command bringup_command() {
       "Steps: identify, driver binding, map BARs, VRAM size, IP discovery, GMC, IH ring, PSP\n"
       "firmware load, SMU handshake, compute queue, SDMA rings, doorbell routing. Each is printed\n"
       "with its duration; the first failure stops bring-up (exit status 1). Steps not implemented\n"
-      "yet fail with \"not implemented yet: <step>\".\n\n"
+      "yet fail with \"not implemented yet: <step>\". The PSP step reads the firmware files the\n"
+      "kernel uses (psp_13_0_6_sos.bin, gc_9_4_3_mec.bin, ... for gfx942); every missing file is\n"
+      "named. Simulated faults: sim:<target>,fault=gmc-noack|ih-stuck|psp-timeout|psp-reject|\n"
+      "smu-noresponse (docs/backends.md).\n\n"
       "Examples:\n"
       "  amdhal --backend am --device sim:gfx942 bringup\n"
       "  amdhal --backend am --device sim:gfx1100,bound=amdgpu bringup --force-unbind --json\n"

@@ -101,6 +101,9 @@ json do_bringup(const json& req) {
     }
     out["ip_blocks"] = blocks;
     out["vram_bytes"] = r.device->vram_bytes();
+    // Where the PSP step read firmware (resolved default for sim: devices, see firmware.h).
+    if (!r.device->firmware_dir().empty()) out["firmware_dir"] = r.device->firmware_dir();
+    if (r.device->smu_version() != 0) out["smu_version"] = r.device->smu_version();
   }
   return out;
 }

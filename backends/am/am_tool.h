@@ -7,7 +7,9 @@
 //   {"op":"regs","action":"read"|"write"|"list","device":...,"register":"NAME|OFFSET",
 //    "value":N,"ip":"GC","yes":b,"force_unbind":b}
 // Response: {"ok":b,"error":"...","exit_code":0|1|2,"device":...,"target":...,"steps":[{name,
-// status,duration_ns,detail}],"registers":[{name,ip,instance,byte_offset,value}]}.
+// status,duration_ns,detail}],"registers":[{name,ip,instance,byte_offset,value}],
+// "firmware_dir":"<directory the PSP step read>","smu_version":N}. An empty or absent
+// "firmware_dir" in a request means the default (firmware.h default_firmware_dir).
 #pragma once
 
 #include <string>

@@ -1,12 +1,15 @@
 // Bare-metal bring-up steps (order and sources: bringup.h, docs/backends.md "am backend").
 #include "bringup.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <tuple>
 
 #include <fmt/format.h>
 
+#include "psp.h"
 #include "registers.h"
 
 namespace amdhal::am {
@@ -50,6 +53,7 @@ std::vector<std::string> bringup_step_names() {
 }
 
 AmDevice::~AmDevice() {
+  teardown();
   unmap_bars();
 }
 
@@ -234,76 +238,398 @@ Status AmDevice::write_vram64(uint64_t offset, uint64_t value) {
   return ok_status();
 }
 
-Status AmDevice::setup_gmc() {
-  AMDHAL_ASSIGN_OR_RETURN(vmid0_, write_vmid0_tables(vram_bytes_, [this](uint64_t off, uint64_t v) {
-                            return write_vram64(off, v);
-                          }));
-  const IpBlock* gc = discovery_.find(hwid::kGc);
-  const std::string gc_version = gc != nullptr ? gc->version() : "?";
-  const std::string tables = fmt::format(
-      "VMID 0 page tables written: root at VRAM 0x{:x}, {} tables, VA [0x0, 0x{:x}) mapped 1:1 "
-      "with 2 MiB pages",
-      vmid0_.root, vmid0_.table_count, vmid0_.va_end);
-  // GFXHUB VMID 0: the GCVM_CONTEXT0_* registers, where the register table has them.
-  auto reg = [&](std::string_view name) {
-    return resolve_register(fmt::format("GC.{}", name), *family_, discovery_);
-  };
-  auto cntl = reg("GCVM_CONTEXT0_CNTL");
-  if (!cntl.ok()) {
-    return unimplemented(fmt::format(
-        "not implemented yet: GMC (GART and GPUVM page tables): hub register programming for GC "
-        "{} ({}; the GFXHUB/MMHUB VM_CONTEXT0_* offsets of this GC are not in amdhal's register "
-        "table yet)",
-        gc_version, tables));
+Expected<ResolvedRegister> AmDevice::reg(std::string_view name) const {
+  if (family_ == nullptr) return failed_precondition("register lookup before identification");
+  return resolve_register(name, *family_, discovery_);
+}
+
+Status AmDevice::wait_reg(const ResolvedRegister& r, uint32_t mask, uint32_t expected,
+                          std::string_view what, uint32_t* last, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  uint32_t v = 0;
+  for (;;) {
+    AMDHAL_ASSIGN_OR_RETURN(v, read_reg(r.dword));
+    if ((v & mask) == expected) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (last != nullptr) *last = v;
+      return deadline_exceeded(fmt::format(
+          "{}: {} (dword 0x{:x}) read 0x{:08x}, expected (value & 0x{:08x}) == 0x{:08x} within "
+          "{} ms",
+          what, r.name, r.dword, v, mask, expected, timeout_ms));
+    }
   }
-  AMDHAL_ASSIGN_OR_RETURN(auto base_lo, reg("GCVM_CONTEXT0_PAGE_TABLE_BASE_ADDR_LO32"));
-  AMDHAL_ASSIGN_OR_RETURN(auto base_hi, reg("GCVM_CONTEXT0_PAGE_TABLE_BASE_ADDR_HI32"));
-  AMDHAL_ASSIGN_OR_RETURN(auto start_lo, reg("GCVM_CONTEXT0_PAGE_TABLE_START_ADDR_LO32"));
-  AMDHAL_ASSIGN_OR_RETURN(auto start_hi, reg("GCVM_CONTEXT0_PAGE_TABLE_START_ADDR_HI32"));
-  AMDHAL_ASSIGN_OR_RETURN(auto end_lo, reg("GCVM_CONTEXT0_PAGE_TABLE_END_ADDR_LO32"));
-  AMDHAL_ASSIGN_OR_RETURN(auto end_hi, reg("GCVM_CONTEXT0_PAGE_TABLE_END_ADDR_HI32"));
-  AMDHAL_ASSIGN_OR_RETURN(auto inv_req, reg("GCVM_INVALIDATE_ENG17_REQ"));
-  AMDHAL_ASSIGN_OR_RETURN(auto inv_ack, reg("GCVM_INVALIDATE_ENG17_ACK"));
-  // Base: the PDB2 address with the valid bit, as amdgpu_gmc_pd_addr() hands it to the hub
-  // (gfxhub_v3_0_init_gart_aperture_regs); start/end in 4 KiB pages, end inclusive.
+  if (last != nullptr) *last = v;
+  return ok_status();
+}
+
+Expected<uint64_t> AmDevice::read_vram64(uint64_t offset) {
+  if (offset % 4 != 0 || offset + 8 > vram_bytes_) {
+    return out_of_range(fmt::format("VRAM read at 0x{:x} outside VRAM or misaligned", offset));
+  }
+  uint32_t half[2];
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t a = offset + 4 * i;
+    if (a + 4 <= vram_map_bytes_) {
+      half[i] = *reinterpret_cast<const volatile uint32_t*>(static_cast<uint8_t*>(vram_) + a);
+    } else {
+      AMDHAL_RETURN_IF_ERROR(write_reg(kRegMmIndexHi, static_cast<uint32_t>(a >> 31)));
+      AMDHAL_RETURN_IF_ERROR(
+          write_reg(kRegMmIndex, static_cast<uint32_t>(a & 0x7fffffffu) | 0x80000000u));
+      AMDHAL_ASSIGN_OR_RETURN(half[i], read_reg(kRegMmData));
+    }
+  }
+  return half[0] | (static_cast<uint64_t>(half[1]) << 32);
+}
+
+Expected<uint32_t> AmDevice::read_vram32(uint64_t offset) {
+  if (offset % 4 != 0 || offset + 4 > vram_bytes_) {
+    return out_of_range(fmt::format("VRAM read at 0x{:x} outside VRAM or misaligned", offset));
+  }
+  if (offset + 4 <= vram_map_bytes_) {
+    return *reinterpret_cast<const volatile uint32_t*>(static_cast<uint8_t*>(vram_) + offset);
+  }
+  AMDHAL_RETURN_IF_ERROR(write_reg(kRegMmIndexHi, static_cast<uint32_t>(offset >> 31)));
+  AMDHAL_RETURN_IF_ERROR(
+      write_reg(kRegMmIndex, static_cast<uint32_t>(offset & 0x7fffffffu) | 0x80000000u));
+  return read_reg(kRegMmData);
+}
+
+Status AmDevice::write_vram32(uint64_t offset, uint32_t value) {
+  if (offset % 4 != 0 || offset + 4 > vram_bytes_) {
+    return out_of_range(fmt::format("VRAM write at 0x{:x} outside VRAM or misaligned", offset));
+  }
+  if (offset + 4 <= vram_map_bytes_) {
+    *reinterpret_cast<volatile uint32_t*>(static_cast<uint8_t*>(vram_) + offset) = value;
+    return ok_status();
+  }
+  AMDHAL_RETURN_IF_ERROR(write_reg(kRegMmIndexHi, static_cast<uint32_t>(offset >> 31)));
+  AMDHAL_RETURN_IF_ERROR(
+      write_reg(kRegMmIndex, static_cast<uint32_t>(offset & 0x7fffffffu) | 0x80000000u));
+  return write_reg(kRegMmData, value);
+}
+
+Status AmDevice::write_vram_bytes(uint64_t offset, std::span<const uint8_t> bytes) {
+  if (offset % 4 != 0 || offset + bytes.size() > vram_bytes_) {
+    return out_of_range(fmt::format("VRAM write of {} bytes at 0x{:x} outside VRAM or misaligned",
+                                    bytes.size(), offset));
+  }
+  for (size_t i = 0; i < bytes.size(); i += 4) {
+    uint32_t v = 0;
+    std::memcpy(&v, bytes.data() + i, std::min<size_t>(4, bytes.size() - i));
+    AMDHAL_RETURN_IF_ERROR(write_vram32(offset + i, v));
+  }
+  return ok_status();
+}
+
+// One hub (prefix "GC" = GFXHUB on IP GC, "MM" = MMHUB on IP MMHUB), in the order of the
+// kernel's gfxhub_v1_2 / mmhub_v1_8 / gfxhub_v3_0 / mmhub_v3_0 *_gart_enable:
+// init_system_aperture_regs, init_tlb_regs, init_cache_regs, init_gart_aperture_regs and
+// enable_system_domain (CONTEXT0_CNTL), then a VMID 0 TLB flush (gmc_v9_0_flush_gpu_tlb /
+// gmc_v11_0_flush_vm_hub on invalidation engine 17).
+Status AmDevice::program_hub(std::string_view prefix, std::string_view ip, std::string* detail) {
+  auto r = [&](std::string_view name) { return reg(fmt::format("{}.{}{}", ip, prefix, name)); };
+  AMDHAL_ASSIGN_OR_RETURN(auto fb_base, r("MC_VM_FB_LOCATION_BASE"));
+  AMDHAL_ASSIGN_OR_RETURN(auto fb_top, r("MC_VM_FB_LOCATION_TOP"));
+  AMDHAL_ASSIGN_OR_RETURN(auto sys_low, r("MC_VM_SYSTEM_APERTURE_LOW_ADDR"));
+  AMDHAL_ASSIGN_OR_RETURN(auto sys_high, r("MC_VM_SYSTEM_APERTURE_HIGH_ADDR"));
+  AMDHAL_ASSIGN_OR_RETURN(auto agp_base, r("MC_VM_AGP_BASE"));
+  AMDHAL_ASSIGN_OR_RETURN(auto agp_bot, r("MC_VM_AGP_BOT"));
+  AMDHAL_ASSIGN_OR_RETURN(auto agp_top, r("MC_VM_AGP_TOP"));
+  AMDHAL_ASSIGN_OR_RETURN(auto l1_tlb, r("MC_VM_MX_L1_TLB_CNTL"));
+  AMDHAL_ASSIGN_OR_RETURN(auto l2_cntl, r("VM_L2_CNTL"));
+  AMDHAL_ASSIGN_OR_RETURN(auto cntl, r("VM_CONTEXT0_CNTL"));
+  AMDHAL_ASSIGN_OR_RETURN(auto base_lo, r("VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_LO32"));
+  AMDHAL_ASSIGN_OR_RETURN(auto base_hi, r("VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_HI32"));
+  AMDHAL_ASSIGN_OR_RETURN(auto start_lo, r("VM_CONTEXT0_PAGE_TABLE_START_ADDR_LO32"));
+  AMDHAL_ASSIGN_OR_RETURN(auto start_hi, r("VM_CONTEXT0_PAGE_TABLE_START_ADDR_HI32"));
+  AMDHAL_ASSIGN_OR_RETURN(auto end_lo, r("VM_CONTEXT0_PAGE_TABLE_END_ADDR_LO32"));
+  AMDHAL_ASSIGN_OR_RETURN(auto end_hi, r("VM_CONTEXT0_PAGE_TABLE_END_ADDR_HI32"));
+
+  // The frame buffer's MC range as the VBIOS left it (address >> 24; mmhub_v1_8_get_fb_location
+  // reads it rather than writing it on a dGPU).
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t fb_lo, read_reg(fb_base.dword));
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t fb_hi, read_reg(fb_top.dword));
+  const uint64_t fb_start = static_cast<uint64_t>(fb_lo & 0xffffff) << 24;
+  const uint64_t fb_end = (static_cast<uint64_t>(fb_hi & 0xffffff) << 24) | 0xffffff;
+  if (fb_end < fb_start || fb_end - fb_start + 1 < vram_bytes_) {
+    return failed_precondition(fmt::format(
+        "GMC: {} / {} read 0x{:08x} / 0x{:08x}: frame buffer [0x{:x}, 0x{:x}] smaller than the "
+        "{} MiB of VRAM",
+        fb_base.name, fb_top.name, fb_lo, fb_hi, fb_start, fb_end, vram_bytes_ >> 20));
+  }
+  if (prefix == "GC") fb_start_ = fb_start;
+  // System aperture over the frame buffer (address >> 18); AGP aperture unused (bottom above
+  // top, so no address falls in it).
+  AMDHAL_RETURN_IF_ERROR(write_reg(sys_low.dword, static_cast<uint32_t>(fb_start >> 18)));
+  AMDHAL_RETURN_IF_ERROR(write_reg(sys_high.dword, static_cast<uint32_t>(fb_end >> 18)));
+  AMDHAL_RETURN_IF_ERROR(write_reg(agp_base.dword, 0));
+  AMDHAL_RETURN_IF_ERROR(write_reg(agp_bot.dword, 0xffffff));
+  AMDHAL_RETURN_IF_ERROR(write_reg(agp_top.dword, 0));
+  // MC_VM_MX_L1_TLB_CNTL: ENABLE_L1_TLB bit 0, SYSTEM_ACCESS_MODE bits 4:3 = 3,
+  // ENABLE_ADVANCED_DRIVER_MODEL bit 6 (gc_9_4_3_sh_mask.h / gc_11_0_0_sh_mask.h and the mmhub
+  // equivalents). VM_L2_CNTL: ENABLE_L2_CACHE bit 0.
+  AMDHAL_RETURN_IF_ERROR(write_reg(l1_tlb.dword, 1u | (3u << 3) | (1u << 6)));
+  AMDHAL_RETURN_IF_ERROR(write_reg(l2_cntl.dword, 1u));
+  // VMID 0 context: base = PDB2 address with the valid bit (amdgpu_gmc_pd_addr), start/end in
+  // 4 KiB pages with end inclusive, covering VRAM and the GART.
   const uint64_t base = vmid0_.root | pte::kValid;
   const uint64_t first = vmid0_.va_start >> 12;
-  const uint64_t last = (vmid0_.va_end >> 12) - 1;
+  const uint64_t last = ((gart_.va_base + gart_.bytes) >> 12) - 1;
   AMDHAL_RETURN_IF_ERROR(write_reg(base_lo.dword, static_cast<uint32_t>(base)));
   AMDHAL_RETURN_IF_ERROR(write_reg(base_hi.dword, static_cast<uint32_t>(base >> 32)));
   AMDHAL_RETURN_IF_ERROR(write_reg(start_lo.dword, static_cast<uint32_t>(first)));
   AMDHAL_RETURN_IF_ERROR(write_reg(start_hi.dword, static_cast<uint32_t>(first >> 32)));
   AMDHAL_RETURN_IF_ERROR(write_reg(end_lo.dword, static_cast<uint32_t>(last)));
   AMDHAL_RETURN_IF_ERROR(write_reg(end_hi.dword, static_cast<uint32_t>(last >> 32)));
-  // CNTL: ENABLE_CONTEXT (bit 0), PAGE_TABLE_DEPTH (bits 2:1) = levels - 1 (gc_11_0_0_sh_mask.h
-  // GCVM_CONTEXT0_CNTL__ENABLE_CONTEXT / __PAGE_TABLE_DEPTH).
+  // CONTEXT0_CNTL: ENABLE_CONTEXT bit 0, PAGE_TABLE_DEPTH bits 2:1 = levels - 1.
   const uint32_t cntl_value = 1u | ((vmid0_.levels - 1) << 1);
-  AMDHAL_RETURN_IF_ERROR(write_reg(cntl->dword, cntl_value));
-  // TLB flush for VMID 0 on invalidation engine 17: request bit 0 (PER_VMID_INVALIDATE_REQ),
-  // poll the ACK register's bit 0 (gmc_v11_0_flush_vm_hub).
-  AMDHAL_RETURN_IF_ERROR(write_reg(inv_req.dword, 1u));
-  uint32_t ack = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-  do {
-    AMDHAL_ASSIGN_OR_RETURN(ack, read_reg(inv_ack.dword));
-  } while ((ack & 1u) == 0 && std::chrono::steady_clock::now() < deadline);
-  if ((ack & 1u) == 0) {
-    return deadline_exceeded(fmt::format(
-        "GMC: TLB invalidation not acknowledged: {} (dword 0x{:x}) read 0x{:08x}, expected bit 0 "
-        "set within 100 ms",
-        inv_ack.name, inv_ack.dword, ack));
-  }
-  AMDHAL_ASSIGN_OR_RETURN(uint32_t readback, read_reg(cntl->dword));
+  AMDHAL_RETURN_IF_ERROR(write_reg(cntl.dword, cntl_value));
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t readback, read_reg(cntl.dword));
   if (readback != cntl_value) {
     return failed_precondition(
-        fmt::format("GMC: {} (dword 0x{:x}) read 0x{:08x} after writing 0x{:08x}", cntl->name,
-                    cntl->dword, readback, cntl_value));
+        fmt::format("GMC: {} (dword 0x{:x}) read 0x{:08x}, expected 0x{:08x}", cntl.name,
+                    cntl.dword, readback, cntl_value));
   }
+  AMDHAL_RETURN_IF_ERROR(flush_hub(prefix, ip));
+  *detail = fmt::format("{} VMID 0 on (FB [0x{:x}, 0x{:x}])", prefix == "GC" ? "GFXHUB" : "MMHUB",
+                        fb_start, fb_end);
+  return ok_status();
+}
+
+Status AmDevice::flush_hub(std::string_view prefix, std::string_view ip) {
+  AMDHAL_ASSIGN_OR_RETURN(auto req, reg(fmt::format("{}.{}VM_INVALIDATE_ENG17_REQ", ip, prefix)));
+  AMDHAL_ASSIGN_OR_RETURN(auto ack, reg(fmt::format("{}.{}VM_INVALIDATE_ENG17_ACK", ip, prefix)));
+  // PER_VMID_INVALIDATE_REQ bits 15:0 = VMID 0, FLUSH_TYPE 0, and the INVALIDATE_L2_PTES ..
+  // INVALIDATE_L1_PTES bits (18-22 on GC 9.4.3 / MMHUB 1.8, 19-23 on GC 11 / MMHUB 3.0;
+  // gmc_v9_0_get_invalidate_req, gmc_v11_0_get_invalidate_req).
+  const bool gc9 = family_->isa.major == 9;
+  const uint32_t value = 1u | (gc9 ? 0x1fu << 18 : 0x1fu << 19);
+  AMDHAL_RETURN_IF_ERROR(write_reg(req.dword, value));
+  return wait_reg(ack, 1u, 1u, "GMC: TLB invalidation not acknowledged");
+}
+
+Status AmDevice::flush_vmid0_tlb() {
+  if (gfxhub_programmed_) AMDHAL_RETURN_IF_ERROR(flush_hub("GC", "GC"));
+  if (mmhub_programmed_) AMDHAL_RETURN_IF_ERROR(flush_hub("MM", "MMHUB"));
+  return ok_status();
+}
+
+Status AmDevice::setup_gmc() {
+  gmc_done_ = gfxhub_programmed_ = mmhub_programmed_ = false;
+  auto write = [this](uint64_t off, uint64_t v) { return write_vram64(off, v); };
+  AMDHAL_ASSIGN_OR_RETURN(vmid0_, write_vmid0_tables(vram_bytes_, write));
+  const IpBlock* gc = discovery_.find(hwid::kGc);
+  const std::string gc_version = gc != nullptr ? gc->version() : "?";
+  const std::string tables = fmt::format(
+      "VMID 0 page tables written: root at VRAM 0x{:x}, {} tables, VA [0x0, 0x{:x}) mapped 1:1 "
+      "with 2 MiB pages",
+      vmid0_.root, vmid0_.table_count, vmid0_.va_end);
+  if (!reg("GC.GCVM_CONTEXT0_CNTL").ok() || !reg("MMHUB.MMVM_CONTEXT0_CNTL").ok()) {
+    return unimplemented(fmt::format(
+        "not implemented yet: GMC (GART and GPUVM page tables): hub register programming for GC "
+        "{} ({}; the GFXHUB/MMHUB VM_CONTEXT0_* offsets of this GC are not in amdhal's register "
+        "table yet)",
+        gc_version, tables));
+  }
+  AMDHAL_ASSIGN_OR_RETURN(gart_, write_gart_tables(vmid0_, vram_bytes_, write));
+  {
+    std::lock_guard lock(gart_mu_);
+    gart_used_.assign(gart_.bytes >> 12, false);
+    gart_mappings_.clear();
+  }
+  std::string gfx, mm;
+  AMDHAL_RETURN_IF_ERROR(program_hub("GC", "GC", &gfx));
   gfxhub_programmed_ = true;
-  return unimplemented(fmt::format(
-      "not implemented yet: GMC (GART and GPUVM page tables): MMHUB VMID 0 and the GART for "
-      "system memory ({}; GFXHUB VMID 0 programmed and its TLB flush acknowledged)",
-      tables));
+  AMDHAL_RETURN_IF_ERROR(program_hub("MM", "MMHUB", &mm));
+  mmhub_programmed_ = true;
+  gmc_done_ = true;
+  const IpBlock* mmhub = discovery_.find(hwid::kMmhub);
+  last_detail = fmt::format(
+      "{}; GART VA [0x{:x}, 0x{:x}) ({} MiB, 4 KiB system pages); {}, {}; TLB flush acknowledged "
+      "on both hubs (GC {}, MMHUB {})",
+      tables, gart_.va_base, gart_.va_base + gart_.bytes, gart_.bytes >> 20, gfx, mm, gc_version,
+      mmhub != nullptr ? mmhub->version() : "?");
+  return ok_status();
+}
+
+Expected<uint64_t> AmDevice::gart_map(void* host, uint64_t bytes, bool writable) {
+  if (!gmc_done_) return failed_precondition("GART: GMC is not set up");
+  if (port_->is_real_hardware()) {
+    return unimplemented(
+        "GART on real hardware needs the bus addresses of pinned host pages (IOMMU/VFIO); not "
+        "implemented");
+  }
+  const uint64_t addr = reinterpret_cast<uint64_t>(host);
+  if (host == nullptr || addr % 4096 != 0 || bytes == 0) {
+    return invalid_argument(fmt::format(
+        "GART: host range {} + 0x{:x} must be non-empty and 4 KiB aligned", host, bytes));
+  }
+  const uint64_t pages = (bytes + 4095) / 4096;
+  std::lock_guard lock(gart_mu_);
+  uint64_t run = 0, first = 0;
+  for (uint64_t i = 0; i < gart_used_.size() && run < pages; ++i) {
+    if (gart_used_[i]) {
+      run = 0;
+      continue;
+    }
+    if (run == 0) first = i;
+    ++run;
+  }
+  if (run < pages) {
+    return resource_exhausted(fmt::format("GART: no {} free contiguous pages in the {} MiB GART",
+                                          pages, gart_.bytes >> 20));
+  }
+  const uint64_t va = gart_.va_base + first * 4096;
+  for (uint64_t i = 0; i < pages; ++i) {
+    // On the simulator a system page's bus address is its host address (sim/core memory.h).
+    AMDHAL_RETURN_IF_ERROR(
+        write_vram64(gart_.pte_offset(va + i * 4096), gart_pte(addr + i * 4096, writable)));
+    gart_used_[first + i] = true;
+  }
+  gart_mappings_[va] = pages;
+  AMDHAL_RETURN_IF_ERROR(flush_vmid0_tlb());
+  return va;
+}
+
+Status AmDevice::gart_unmap(uint64_t gpu_va) {
+  std::lock_guard lock(gart_mu_);
+  auto it = gart_mappings_.find(gpu_va);
+  if (it == gart_mappings_.end()) {
+    return not_found(fmt::format("GART: no mapping at 0x{:x}", gpu_va));
+  }
+  const uint64_t first = (gpu_va - gart_.va_base) >> 12;
+  for (uint64_t i = 0; i < it->second; ++i) {
+    AMDHAL_RETURN_IF_ERROR(write_vram64(gart_.pte_offset(gpu_va + i * 4096), 0));
+    gart_used_[first + i] = false;
+  }
+  gart_mappings_.erase(it);
+  return flush_vmid0_tlb();
+}
+
+void AmDevice::teardown() {
+  if (mmio_ == nullptr || family_ == nullptr) return;
+  // PSP ring (psp_v13_0_ring_stop), IH ring, then the hub contexts (the reverse of bring-up).
+  if (psp_ring_created_) {
+    if (auto c64 = reg("MP0.MP0_SMN_C2PMSG_64"); c64.ok()) {
+      (void)write_reg(c64->dword, psp::kCtrlDestroyRings);
+      (void)wait_reg(*c64, psp::kResponseFlag, psp::kResponseFlag, "PSP ring destroy");
+    }
+    psp_ring_created_ = false;
+  }
+  if (ih_enabled_) {
+    if (auto cntl = reg("OSSSYS.IH_RB_CNTL"); cntl.ok()) {
+      (void)write_reg(cntl->dword, ih_rb_cntl(kIhRingBytes, false));
+    }
+    ih_enabled_ = false;
+  }
+  for (auto [on, prefix, ip] : {std::tuple{&mmhub_programmed_, "MM", "MMHUB"},
+                                std::tuple{&gfxhub_programmed_, "GC", "GC"}}) {
+    if (!*on) continue;
+    if (auto cntl = reg(fmt::format("{}.{}VM_CONTEXT0_CNTL", ip, prefix)); cntl.ok()) {
+      (void)write_reg(cntl->dword, 0);
+      (void)flush_hub(prefix, ip);
+    }
+    *on = false;
+  }
+  gmc_done_ = false;
+}
+
+// ---- compute queue, SDMA rings, doorbell routing (queues.h) ----
+
+Expected<std::shared_ptr<VramAllocator>> AmDevice::vram_allocator() {
+  std::lock_guard lock(queue_setup_mu_);
+  if (!vram_heap_) {
+    if (vram_bytes_ <= kPageTablePoolFromEnd + kVramHeapStart) {
+      return failed_precondition("am: VRAM size not known (or below 34 MiB): no VRAM heap");
+    }
+    vram_heap_ =
+        std::make_shared<VramAllocator>(kVramHeapStart, vram_bytes_ - kPageTablePoolFromEnd);
+  }
+  return vram_heap_;
+}
+
+Expected<QueueHardware*> AmDevice::queue_hardware() {
+  std::lock_guard lock(queue_setup_mu_);
+  if (!queue_hw_) {
+    if (family_ == nullptr || discovery_.blocks.empty()) {
+      return failed_precondition("am: queues need IP discovery first");
+    }
+    AMDHAL_ASSIGN_OR_RETURN(QueueRegisters regs, resolve_queue_registers(*family_, discovery_));
+    auto hw = std::make_unique<QueueHardware>();
+    hw->sdma_used.assign(regs.sdma_rings.size(), false);
+    hw->regs = std::move(regs);
+    queue_hw_ = std::move(hw);
+  }
+  return queue_hw_.get();
+}
+
+void* AmDevice::vram_cpu(uint64_t offset, uint64_t bytes) const {
+  if (vram_ == nullptr || offset + bytes > vram_map_bytes_ || offset + bytes < offset) {
+    return nullptr;
+  }
+  return static_cast<uint8_t*>(vram_) + offset;
+}
+
+Status AmDevice::write_doorbell64(uint32_t slot, uint64_t value) {
+  const uint64_t byte = uint64_t{slot} * 8;
+  if (doorbells_ == nullptr || byte + 8 > doorbell_bytes_) {
+    return failed_precondition(fmt::format(
+        "am: doorbell slot {} outside the BAR2 mapping (0x{:x} bytes)", slot, doorbell_bytes_));
+  }
+  return port_->doorbell_write64(fn_.address, doorbells_, byte, value);
+}
+
+Status AmDevice::setup_compute_queue() {
+  AMDHAL_ASSIGN_OR_RETURN(QueueHardware * hw, queue_hardware());
+  // The MEC doorbell range first: the CP ignores doorbells outside it (gfx_v9_0_kiq_init_register
+  // programs it with the KIQ).
+  AMDHAL_RETURN_IF_ERROR(program_mec_doorbell_range(*this, *hw));
+  AMDHAL_ASSIGN_OR_RETURN(std::string detail, ring_test(*this, QueueKind::kCompute));
+  last_detail = fmt::format("MEC doorbells 0x{:x}-0x{:x}; {}", kMecDoorbellFirst,
+                            kMecDoorbellFirst + kHqdCount - 1, detail);
+  return ok_status();
+}
+
+Status AmDevice::setup_sdma_rings() {
+  AMDHAL_ASSIGN_OR_RETURN(QueueHardware * hw, queue_hardware());
+  std::string detail;
+  const uint32_t engines = static_cast<uint32_t>(hw->regs.sdma_rings.size()) / kSdmaRingsPerEngine;
+  for (uint32_t e = 0; e < engines; ++e) {
+    AMDHAL_ASSIGN_OR_RETURN(std::string one,
+                            ring_test(*this, QueueKind::kSdma, e * kSdmaRingsPerEngine));
+    if (e == 0) detail = one;
+  }
+  last_detail = fmt::format("{} engine(s), ring test passed on each; {}", engines, detail);
+  return ok_status();
+}
+
+Status AmDevice::setup_doorbell_routing() {
+  AMDHAL_ASSIGN_OR_RETURN(QueueHardware * hw, queue_hardware());
+  if (doorbells_ == nullptr) return failed_precondition("doorbell routing: BAR2 is not mapped");
+  const uint64_t last_slot = sdma_doorbell_slot(static_cast<uint32_t>(hw->regs.sdma_rings.size()));
+  if (last_slot * 8 > doorbell_bytes_) {
+    return out_of_range(
+        fmt::format("doorbell routing: SDMA doorbells reach slot {} beyond BAR2 (0x{:x} bytes)",
+                    last_slot, doorbell_bytes_));
+  }
+  if (!hw->mec_range_programmed) AMDHAL_RETURN_IF_ERROR(program_mec_doorbell_range(*this, *hw));
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t l, read_reg(hw->regs.mec_doorbell_lower));
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t u, read_reg(hw->regs.mec_doorbell_upper));
+  for (uint32_t i = 0; i < kHqdCount; ++i) {
+    const uint32_t byte = HqdSlot::from_index(i).doorbell_slot() * 8;
+    if (byte < l || byte > u) {
+      return failed_precondition(
+          fmt::format("doorbell routing: {} doorbell at byte 0x{:x} outside CP_MEC_DOORBELL_RANGE "
+                      "[0x{:x}, 0x{:x}]",
+                      HqdSlot::from_index(i).name(), byte, l, u));
+    }
+  }
+  last_detail = fmt::format(
+      "BAR2 0x{:x} bytes; HQD doorbells bytes 0x{:x}-0x{:x} inside CP_MEC_DOORBELL_RANGE; {} SDMA "
+      "ring doorbells from slot 0x{:x} (NBIO doorbell aperture registers not programmed)",
+      doorbell_bytes_, kMecDoorbellFirst * 8, (kMecDoorbellFirst + kHqdCount - 1) * 8,
+      hw->regs.sdma_rings.size(), kSdmaDoorbellFirst);
+  return ok_status();
 }
 
 BringupReport bringup(PciPort& port, const PciAddress& address, const BringupOptions& options) {
@@ -331,19 +657,19 @@ BringupReport bringup(PciPort& port, const PciAddress& address, const BringupOpt
   AmDevice& dev = *report.device;
 
   // One entry per name in kStepNames, in order.
-  auto not_yet = [&](size_t i) {
-    return unimplemented("not implemented yet: " + report.steps[i].name);
-  };
   std::vector<std::function<Status()>> impl = {
-      [&] { return dev.identify(); },       [&] { return dev.check_binding(options); },
-      [&] { return dev.map_bars(); },       [&] { return dev.read_vram_size(); },
-      [&] { return dev.read_discovery(); }, [&] { return dev.setup_gmc(); },
-      [&] { return not_yet(6); },  // IH ring
-      [&] { return not_yet(7); },  // PSP firmware load
-      [&] { return not_yet(8); },  // SMU handshake
-      [&] { return not_yet(9); },  // compute queue (MQD/HQD)
-      [&] { return not_yet(10); },  // SDMA rings
-      [&] { return not_yet(11); },  // doorbell routing
+      [&] { return dev.identify(); },
+      [&] { return dev.check_binding(options); },
+      [&] { return dev.map_bars(); },
+      [&] { return dev.read_vram_size(); },
+      [&] { return dev.read_discovery(); },
+      [&] { return dev.setup_gmc(); },
+      [&] { return dev.setup_ih(); },
+      [&] { return dev.load_firmware(options); },
+      [&] { return dev.smu_handshake(); },
+      [&] { return dev.setup_compute_queue(); },     // compute queue (MQD/HQD)
+      [&] { return dev.setup_sdma_rings(); },        // SDMA rings
+      [&] { return dev.setup_doorbell_routing(); },  // doorbell routing
   };
   for (size_t i = 0; i < report.steps.size(); ++i) {
     BringupStep& step = report.steps[i];

@@ -4,26 +4,38 @@
 // docs/backends.md "am backend"): identify the function (vendor/class/device id against the family
 // registry) → refuse a bound driver (or unbind with force_unbind) → map BARs → VRAM size
 // (RCC_CONFIG_MEMSIZE) → IP discovery → GMC → IH → PSP → SMU → GFX compute queue → SDMA rings →
-// doorbells. Steps not implemented yet fail with "not implemented yet: <step>"; the first failing
-// step stops bring-up and the remaining steps are reported as not run.
+// doorbells. GMC, IH, PSP and SMU are implemented for gfx942 and gfx1100 (gmc.h, ih.h, psp.h,
+// smu.h, firmware.h). Steps not implemented yet fail with "not implemented yet: <step>"; the first
+// failing step stops bring-up and the remaining steps are reported as not run. A failed run
+// leaves state a second bring-up starts from; ~AmDevice undoes what the steps enabled.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "am_memory.h"
 #include "amdhal/family.h"
 #include "amdhal/status.h"
 #include "discovery.h"
+#include "firmware.h"
 #include "gmc.h"
+#include "ih.h"
 #include "pci_port.h"
+#include "queues.h"
+#include "registers.h"
 
 namespace amdhal::am {
 
 struct BringupOptions {
-  std::string firmware_dir = "/lib/firmware/amdgpu";
+  /// Firmware for the PSP step; "" = the default (firmware.h default_firmware_dir():
+  /// /lib/firmware/amdgpu, or the build's test firmware for a simulated device).
+  std::string firmware_dir;
   bool force_unbind = false;  ///< unbind a kernel driver instead of refusing the device
   /// Stop after this step succeeds ("" = run all); `regs` stops after "ip discovery".
   std::string stop_after;
@@ -63,18 +75,79 @@ class AmDevice {
   Status map_bars();
   Status read_vram_size();
   Status read_discovery();
-  /// GMC: writes the VMID 0 page tables; on families whose register table has the GCVM
-  /// registers (gfx11) programs GFXHUB VMID 0 and flushes its TLB. MMHUB and the GART are not
-  /// implemented yet, so the step fails after that, saying how far it got.
+  /// GMC: writes the VMID 0 page tables (VRAM 1:1 and the GART, layout in gmc.h), then programs
+  /// GFXHUB and MMHUB: system aperture, L1 TLB / L2, VMID 0 context, TLB flush with ACK.
   Status setup_gmc();
   const Vmid0Tables& vmid0_tables() const { return vmid0_; }
-  /// True once GFXHUB VMID 0 was programmed and its TLB flush acknowledged.
+  const GartTables& gart_tables() const { return gart_; }
+  /// True once GFXHUB / MMHUB VMID 0 was programmed and its TLB flush acknowledged.
   bool gfxhub_programmed() const { return gfxhub_programmed_; }
+  bool mmhub_programmed() const { return mmhub_programmed_; }
+  /// MC address of VRAM offset `offset` (MC_VM_FB_LOCATION_BASE + offset; what the PSP and
+  /// the IH are given).
+  uint64_t mc_address(uint64_t vram_offset) const { return fb_start_ + vram_offset; }
+  /// First VRAM offset bring-up keeps for itself (gmc.h): allocators use [0, this).
+  uint64_t reserved_vram_start() const { return vram_bytes_ - kReservedFromEnd; }
+  /// Maps `bytes` (rounded up to 4 KiB) of page-aligned host memory at `host` into the GART and
+  /// returns its GPU VA (in [kGartVaBase, kGartVaBase + kGartBytes)). The memory stays the
+  /// caller's and must outlive the mapping. On the simulator a host page's bus address is its
+  /// host address; on real hardware this needs pinned pages' bus addresses and is kUnimplemented.
+  Expected<uint64_t> gart_map(void* host, uint64_t bytes, bool writable = true);
+  /// Removes a mapping gart_map made (PTEs invalidated, TLBs flushed).
+  Status gart_unmap(uint64_t gpu_va);
+  /// Flushes VMID 0's TLBs on every programmed hub (engine 17 request, ACK polled).
+  Status flush_vmid0_tlb();
+
+  /// IH: allocates the IH ring in the bring-up area, programs IH_RB_* and enables it (ih.h).
+  Status setup_ih();
+  /// Reads the IV entries the GPU wrote since the last call (up to `max_entries`), advancing
+  /// IH_RB_RPTR. Thread-safe. An overflow is cleared and counted in ih_overflows().
+  Expected<std::vector<IvEntry>> ih_drain(size_t max_entries = 512);
+  uint64_t ih_overflows() const { return ih_overflows_; }
+
+  /// PSP: loads the sOS through the bootloader and each IP firmware through the KM ring (psp.h).
+  Status load_firmware(const BringupOptions& options);
+  /// GFX_FW_TYPE_* the PSP accepted, in load order, and where they were read from.
+  const std::vector<uint32_t>& loaded_firmware() const { return loaded_fw_; }
+  const std::string& firmware_dir() const { return firmware_dir_; }
+
+  /// SMU: TestMessage, GetSmuVersion, GetDriverIfVersion through the MP1 mailbox (smu.h).
+  Status smu_handshake();
+  uint32_t smu_version() const { return smu_version_; }
+  uint32_t smu_driver_if_version() const { return smu_driver_if_; }
+
+  /// Undoes what bring-up enabled: destroys the PSP ring, disables the IH ring and both hubs'
+  /// VMID 0 contexts. Run by the destructor; stop queues that use VMID 0 first.
+  void teardown();
+
+  /// 32/64-bit VRAM reads and bulk writes (BAR0, or MM_INDEX/MM_DATA beyond the aperture).
+  Expected<uint64_t> read_vram64(uint64_t offset);
+  Expected<uint32_t> read_vram32(uint64_t offset);
+  Status write_vram32(uint64_t offset, uint32_t value);
+  Status write_vram_bytes(uint64_t offset, std::span<const uint8_t> bytes);
   /// 64-bit VRAM write through BAR0, or MM_INDEX/MM_DATA beyond the aperture.
   Status write_vram64(uint64_t offset, uint64_t value);
   void unmap_bars();
 
   std::string last_detail;  ///< set by a step that succeeded: what it found
+
+  // ---- compute queue, SDMA rings, doorbell routing (steps 9-11; queues.h) ----
+  /// Programs CP_MEC_DOORBELL_RANGE_LOWER/UPPER, brings up HQD me1/pipe0/queue0 on a VRAM ring
+  /// from its MQD and runs the ring test (PM4 WRITE_DATA through the doorbell).
+  Status setup_compute_queue();
+  /// Brings up ring 0 of every SDMA engine and runs the ring test (SDMA FENCE) on each.
+  Status setup_sdma_rings();
+  /// Checks that every queue doorbell amdhal hands out lies in the routed range (the MEC range
+  /// for HQDs, the BAR2 page for SDMA) and that the doorbell BAR is mapped.
+  Status setup_doorbell_routing();
+  /// The VRAM heap ([kVramHeapStart, VRAM size - 32 MiB), am_memory.h), once the size is known.
+  Expected<std::shared_ptr<VramAllocator>> vram_allocator();
+  /// Queue registers and HQD/SDMA ring bookkeeping, once IP discovery has run.
+  Expected<QueueHardware*> queue_hardware();
+  /// CPU address of VRAM [offset, offset + bytes) through BAR0, null beyond the aperture.
+  void* vram_cpu(uint64_t offset, uint64_t bytes) const;
+  /// Stores `value` into 64-bit doorbell `slot` of BAR2 (through the PciPort).
+  Status write_doorbell64(uint32_t slot, uint64_t value);
 
  private:
   PciPort* port_;
@@ -90,6 +163,36 @@ class AmDevice {
   DiscoveryTable discovery_;
   Vmid0Tables vmid0_;
   bool gfxhub_programmed_ = false;
+  // GMC / IH / PSP / SMU state (bringup.cpp, ih.cpp, psp.cpp, smu.cpp).
+  Expected<ResolvedRegister> reg(std::string_view name) const;
+  /// Polls `r` until (value & mask) == expected, or fails naming `what`, the register, the
+  /// expected and the last read value.
+  Status wait_reg(const ResolvedRegister& r, uint32_t mask, uint32_t expected,
+                  std::string_view what, uint32_t* last = nullptr, int timeout_ms = 100);
+  Status program_hub(std::string_view prefix, std::string_view ip, std::string* detail);
+  Status flush_hub(std::string_view prefix, std::string_view ip);
+  Status psp_submit_load(const FirmwareImage& image, uint32_t* status);
+  bool gmc_done_ = false;
+  bool mmhub_programmed_ = false;
+  uint64_t fb_start_ = 0;
+  GartTables gart_;
+  std::mutex gart_mu_;
+  std::vector<bool> gart_used_;                 // per GART page
+  std::map<uint64_t, uint64_t> gart_mappings_;  // VA -> pages
+  std::mutex ih_mu_;
+  bool ih_enabled_ = false;
+  uint64_t ih_ring_ = 0;
+  uint32_t ih_rptr_ = 0;
+  uint64_t ih_overflows_ = 0;
+  bool psp_ring_created_ = false;
+  uint32_t psp_wptr_dwords_ = 0;
+  uint32_t psp_fence_seq_ = 0;
+  std::vector<uint32_t> loaded_fw_;
+  std::string firmware_dir_;
+  uint32_t smu_version_ = 0, smu_driver_if_ = 0;
+  std::mutex queue_setup_mu_;  // guards the two below
+  std::shared_ptr<VramAllocator> vram_heap_;
+  std::unique_ptr<QueueHardware> queue_hw_;
 };
 
 struct BringupReport {

@@ -79,6 +79,16 @@ class PciPort {
     *reinterpret_cast<volatile uint32_t*>(static_cast<uint8_t*>(mapping) + byte_offset) = value;
     return Status();
   }
+  /// 64-bit doorbell store at `byte_offset` into a BAR2 mapping made by map_bar: a volatile
+  /// 64-bit store through the mapping (one bus write, as the doorbell needs); the sim port
+  /// overrides it to ring the simulated device's doorbell slot (which wakes the queue bound to
+  /// it). Offsets must be 8-byte aligned and inside the mapping.
+  virtual Status doorbell_write64(const PciAddress& addr, void* mapping, uint64_t byte_offset,
+                                  uint64_t value) {
+    (void)addr;
+    *reinterpret_cast<volatile uint64_t*>(static_cast<uint8_t*>(mapping) + byte_offset) = value;
+    return Status();
+  }
   /// True for a port onto real hardware (register writes then need explicit consent).
   virtual bool is_real_hardware() const { return true; }
   /// Unbinds the kernel driver from the function (needs root).

@@ -23,11 +23,137 @@ namespace {
       {"MP0_SMN_C2PMSG_35", hwid::kMp0, 0, 0x63, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_35"},    \
       {"MP0_SMN_C2PMSG_36", hwid::kMp0, 0, 0x64, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_36"},    \
       {"MP0_SMN_C2PMSG_64", hwid::kMp0, 0, 0x80, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_64"},    \
+      {"MP0_SMN_C2PMSG_67", hwid::kMp0, 0, 0x83, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_67"},    \
+      {"MP0_SMN_C2PMSG_69", hwid::kMp0, 0, 0x85, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_69"},    \
+      {"MP0_SMN_C2PMSG_70", hwid::kMp0, 0, 0x86, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_70"},    \
+      {"MP0_SMN_C2PMSG_71", hwid::kMp0, 0, 0x87, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_71"},    \
       {"MP0_SMN_C2PMSG_81", hwid::kMp0, 0, 0x91, "mp_13_0_0_offset.h regMP0_SMN_C2PMSG_81"},    \
       {"MP1_SMN_C2PMSG_66", hwid::kMp1, 0, 0x282, "mp_13_0_0_offset.h regMP1_SMN_C2PMSG_66"},   \
       {"MP1_SMN_C2PMSG_82", hwid::kMp1, 0, 0x292, "mp_13_0_0_offset.h regMP1_SMN_C2PMSG_82"}, { \
     "MP1_SMN_C2PMSG_90", hwid::kMp1, 0, 0x29a, "mp_13_0_0_offset.h regMP1_SMN_C2PMSG_90"        \
   }
+
+// Queue registers (compute HQD, MEC doorbell range, SDMA rings; used by queues.cpp, which
+// documents the sequences). HQD block: gc_11_0_0_offset.h regCP_MQD_BASE_ADDR 0x1fa9 ..
+// regCP_HQD_PQ_WPTR_HI 0x1fe0; gc_9_4_3_offset.h has the same block at regCP_MQD_BASE_ADDR 0x1245.
+#define AMDHAL_HQD_REGS(B, HDR)                                                                   \
+  {"CP_MQD_BASE_ADDR", hwid::kGc, 0, B + 0x00, HDR "CP_MQD_BASE_ADDR"},                           \
+      {"CP_MQD_BASE_ADDR_HI", hwid::kGc, 0, B + 0x01, HDR "CP_MQD_BASE_ADDR_HI"},                 \
+      {"CP_HQD_ACTIVE", hwid::kGc, 0, B + 0x02, HDR "CP_HQD_ACTIVE"},                             \
+      {"CP_HQD_VMID", hwid::kGc, 0, B + 0x03, HDR "CP_HQD_VMID"},                                 \
+      {"CP_HQD_PQ_BASE", hwid::kGc, 0, B + 0x08, HDR "CP_HQD_PQ_BASE"},                           \
+      {"CP_HQD_PQ_BASE_HI", hwid::kGc, 0, B + 0x09, HDR "CP_HQD_PQ_BASE_HI"},                     \
+      {"CP_HQD_PQ_RPTR", hwid::kGc, 0, B + 0x0a, HDR "CP_HQD_PQ_RPTR"},                           \
+      {"CP_HQD_PQ_RPTR_REPORT_ADDR", hwid::kGc, 0, B + 0x0b, HDR "CP_HQD_PQ_RPTR_REPORT_ADDR"},   \
+      {"CP_HQD_PQ_RPTR_REPORT_ADDR_HI", hwid::kGc, 0, B + 0x0c,                                   \
+       HDR "CP_HQD_PQ_RPTR_REPORT_ADDR_HI"},                                                      \
+      {"CP_HQD_PQ_WPTR_POLL_ADDR", hwid::kGc, 0, B + 0x0d, HDR "CP_HQD_PQ_WPTR_POLL_ADDR"},       \
+      {"CP_HQD_PQ_WPTR_POLL_ADDR_HI", hwid::kGc, 0, B + 0x0e, HDR "CP_HQD_PQ_WPTR_POLL_ADDR_HI"}, \
+      {"CP_HQD_PQ_DOORBELL_CONTROL", hwid::kGc, 0, B + 0x0f, HDR "CP_HQD_PQ_DOORBELL_CONTROL"},   \
+      {"CP_HQD_PQ_CONTROL", hwid::kGc, 0, B + 0x11, HDR "CP_HQD_PQ_CONTROL"},                     \
+      {"CP_HQD_DEQUEUE_REQUEST", hwid::kGc, 0, B + 0x18, HDR "CP_HQD_DEQUEUE_REQUEST"},           \
+      {"CP_HQD_AQL_CONTROL", hwid::kGc, 0, B + 0x35, HDR "CP_HQD_AQL_CONTROL"},                   \
+      {"CP_HQD_PQ_WPTR_LO", hwid::kGc, 0, B + 0x36, HDR "CP_HQD_PQ_WPTR_LO"}, {                   \
+    "CP_HQD_PQ_WPTR_HI", hwid::kGc, 0, B + 0x37, HDR "CP_HQD_PQ_WPTR_HI"                          \
+  }
+// SDMA ring registers of one queue: sdma_4_4_2_offset.h regSDMA_GFX_RB_CNTL 0x0080 ..
+// regSDMA_GFX_RB_WPTR_POLL_ADDR_LO 0x00b3 (SDMA 6.0 QUEUE0 in gc_11_0_0_offset.h: same layout).
+#define AMDHAL_SDMA_RING_REGS(P, HW, B, HDR)                                             \
+  {P "RB_CNTL", HW, 0, B + 0x00, HDR}, {P "RB_BASE", HW, 0, B + 0x01, HDR},              \
+      {P "RB_BASE_HI", HW, 0, B + 0x02, HDR}, {P "RB_RPTR", HW, 0, B + 0x03, HDR},       \
+      {P "RB_WPTR", HW, 0, B + 0x05, HDR}, {P "RB_RPTR_ADDR_HI", HW, 0, B + 0x08, HDR},  \
+      {P "RB_RPTR_ADDR_LO", HW, 0, B + 0x09, HDR}, {P "DOORBELL", HW, 0, B + 0x12, HDR}, \
+      {P "DOORBELL_OFFSET", HW, 0, B + 0x2b, HDR},                                       \
+      {P "RB_WPTR_POLL_ADDR_HI", HW, 0, B + 0x32, HDR}, {                                \
+    P "RB_WPTR_POLL_ADDR_LO", HW, 0, B + 0x33, HDR                                       \
+  }
+#define AMDHAL_QUEUE_REGS_GFX9                                                       \
+  AMDHAL_HQD_REGS(0x1245, "gc_9_4_3_offset.h reg"),                                  \
+      {"GRBM_GFX_CNTL", hwid::kGc, 0, 0x0022, "gc_9_4_3_offset.h regGRBM_GFX_CNTL"}, \
+      {"CP_MEC_DOORBELL_RANGE_LOWER", hwid::kGc, 0, 0x105c,                          \
+       "gc_9_4_3_offset.h regCP_MEC_DOORBELL_RANGE_LOWER"},                          \
+      {"CP_MEC_DOORBELL_RANGE_UPPER", hwid::kGc, 0, 0x105d,                          \
+       "gc_9_4_3_offset.h regCP_MEC_DOORBELL_RANGE_UPPER"},                          \
+      AMDHAL_SDMA_RING_REGS("SDMA_GFX_", hwid::kSdma0, 0x80, "sdma_4_4_2_offset.h"), \
+      AMDHAL_SDMA_RING_REGS("SDMA_PAGE_", hwid::kSdma0, 0xd8, "sdma_4_4_2_offset.h")
+#define AMDHAL_QUEUE_REGS_GFX11                                                       \
+  AMDHAL_HQD_REGS(0x1fa9, "gc_11_0_0_offset.h reg"),                                  \
+      {"GRBM_GFX_CNTL", hwid::kGc, 1, 0x0900, "gc_11_0_0_offset.h regGRBM_GFX_CNTL"}, \
+      {"CP_MEC_DOORBELL_RANGE_LOWER", hwid::kGc, 0, 0x1dfc,                           \
+       "gc_11_0_0_offset.h regCP_MEC_DOORBELL_RANGE_LOWER"},                          \
+      {"CP_MEC_DOORBELL_RANGE_UPPER", hwid::kGc, 0, 0x1dfd,                           \
+       "gc_11_0_0_offset.h regCP_MEC_DOORBELL_RANGE_UPPER"},                          \
+      AMDHAL_SDMA_RING_REGS("SDMA0_QUEUE0_", hwid::kGc, 0x80, "gc_11_0_0_offset.h"),  \
+      AMDHAL_SDMA_RING_REGS("SDMA1_QUEUE0_", hwid::kGc, 0x680,                        \
+                            "gc_11_0_0_offset.h (+0x600: sdma_v6_0.c SDMA1_REG_OFFSET)")
+
+// IH ring registers: osssys_4_4_2_offset.h (OSSSYS 4.4.2, gfx942) and osssys_6_0_0_offset.h
+// (OSSSYS 6.0.0, gfx1100) have the same offsets (BASE_IDX 0).
+#define AMDHAL_IH_REGS(HDR)                                                           \
+  {"IH_RB_CNTL", hwid::kOsssys, 0, 0x80, HDR " regIH_RB_CNTL"},                       \
+      {"IH_RB_BASE", hwid::kOsssys, 0, 0x81, HDR " regIH_RB_BASE"},                   \
+      {"IH_RB_BASE_HI", hwid::kOsssys, 0, 0x82, HDR " regIH_RB_BASE_HI"},             \
+      {"IH_RB_RPTR", hwid::kOsssys, 0, 0x83, HDR " regIH_RB_RPTR"},                   \
+      {"IH_RB_WPTR", hwid::kOsssys, 0, 0x84, HDR " regIH_RB_WPTR"},                   \
+      {"IH_RB_WPTR_ADDR_HI", hwid::kOsssys, 0, 0x85, HDR " regIH_RB_WPTR_ADDR_HI"},   \
+      {"IH_RB_WPTR_ADDR_LO", hwid::kOsssys, 0, 0x86, HDR " regIH_RB_WPTR_ADDR_LO"}, { \
+    "IH_DOORBELL_RPTR", hwid::kOsssys, 0, 0x87, HDR " regIH_DOORBELL_RPTR"            \
+  }
+
+// One hub's VMID 0 / aperture registers: NAME is the header's name without "reg", P the prefix
+// ("GC" for GFXHUB: GCVM_*, GCMC_VM_*; "MM" for MMHUB: MMVM_*, MMMC_VM_*).
+#define AMDHAL_HUB_REG(P, N, HW, OFF, HDR) \
+  { P N, HW, 0, OFF, HDR " reg" P N }
+
+// gfx942: GC 9.4.3 (gc_9_4_3_offset.h) and MMHUB 1.8.0 (mmhub_1_8_0_offset.h), all BASE_IDX 0.
+#define GC943 "gc_9_4_3_offset.h"
+#define MM180 "mmhub_1_8_0_offset.h"
+constexpr RegisterDef kGfx942Regs[] = {
+    AMDHAL_COMMON_REGS,
+    AMDHAL_QUEUE_REGS_GFX9,
+    AMDHAL_IH_REGS("osssys_4_4_2_offset.h"),
+    AMDHAL_HUB_REG("GC", "VM_L2_CNTL", hwid::kGc, 0x820, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_CNTL", hwid::kGc, 0x860, GC943),
+    AMDHAL_HUB_REG("GC", "VM_INVALIDATE_ENG17_REQ", hwid::kGc, 0x894, GC943),
+    AMDHAL_HUB_REG("GC", "VM_INVALIDATE_ENG17_ACK", hwid::kGc, 0x8a6, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_LO32", hwid::kGc, 0x8cb, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_HI32", hwid::kGc, 0x8cc, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_PAGE_TABLE_START_ADDR_LO32", hwid::kGc, 0x8eb, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_PAGE_TABLE_START_ADDR_HI32", hwid::kGc, 0x8ec, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_PAGE_TABLE_END_ADDR_LO32", hwid::kGc, 0x90b, GC943),
+    AMDHAL_HUB_REG("GC", "VM_CONTEXT0_PAGE_TABLE_END_ADDR_HI32", hwid::kGc, 0x90c, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_FB_OFFSET", hwid::kGc, 0x947, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_FB_LOCATION_BASE", hwid::kGc, 0x95c, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_FB_LOCATION_TOP", hwid::kGc, 0x95d, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_AGP_TOP", hwid::kGc, 0x95e, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_AGP_BOT", hwid::kGc, 0x95f, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_AGP_BASE", hwid::kGc, 0x960, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_SYSTEM_APERTURE_LOW_ADDR", hwid::kGc, 0x961, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_SYSTEM_APERTURE_HIGH_ADDR", hwid::kGc, 0x962, GC943),
+    AMDHAL_HUB_REG("GC", "MC_VM_MX_L1_TLB_CNTL", hwid::kGc, 0x963, GC943),
+    AMDHAL_HUB_REG("MM", "VM_L2_CNTL", hwid::kMmhub, 0xb60, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_CNTL", hwid::kMmhub, 0xba0, MM180),
+    AMDHAL_HUB_REG("MM", "VM_INVALIDATE_ENG17_REQ", hwid::kMmhub, 0xbd4, MM180),
+    AMDHAL_HUB_REG("MM", "VM_INVALIDATE_ENG17_ACK", hwid::kMmhub, 0xbe6, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_LO32", hwid::kMmhub, 0xc0b, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_HI32", hwid::kMmhub, 0xc0c, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_START_ADDR_LO32", hwid::kMmhub, 0xc2b, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_START_ADDR_HI32", hwid::kMmhub, 0xc2c, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_END_ADDR_LO32", hwid::kMmhub, 0xc4b, MM180),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_END_ADDR_HI32", hwid::kMmhub, 0xc4c, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_FB_OFFSET", hwid::kMmhub, 0xc87, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_FB_LOCATION_BASE", hwid::kMmhub, 0xc9c, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_FB_LOCATION_TOP", hwid::kMmhub, 0xc9d, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_AGP_TOP", hwid::kMmhub, 0xc9e, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_AGP_BOT", hwid::kMmhub, 0xc9f, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_AGP_BASE", hwid::kMmhub, 0xca0, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_SYSTEM_APERTURE_LOW_ADDR", hwid::kMmhub, 0xca1, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_SYSTEM_APERTURE_HIGH_ADDR", hwid::kMmhub, 0xca2, MM180),
+    AMDHAL_HUB_REG("MM", "MC_VM_MX_L1_TLB_CNTL", hwid::kMmhub, 0xca3, MM180),
+    {"SCRATCH_REG0", hwid::kGc, 1, 0x2040, "gc_9_0_offset.h mmSCRATCH_REG0 (9.0 value, assumed)"},
+};
+#undef GC943
+#undef MM180
 
 constexpr RegisterDef kGfx9Regs[] = {
     AMDHAL_COMMON_REGS,
@@ -37,9 +163,42 @@ constexpr RegisterDef kGfx10Regs[] = {
     AMDHAL_COMMON_REGS,
     {"SCRATCH_REG0", hwid::kGc, 1, 0x2040, "gc_9_0_offset.h mmSCRATCH_REG0 (9.0 value, assumed)"},
 };
-// GFXHUB VMID 0 registers of GC 11.0.0: Linux gc_11_0_0_offset.h (regGCVM_*, all BASE_IDX 0).
+// gfx1100: GC 11.0.0 (gc_11_0_0_offset.h) and MMHUB 3.0.0 (mmhub_3_0_0_offset.h), BASE_IDX 0.
+#define GC1100 "gc_11_0_0_offset.h"
+#define MM300 "mmhub_3_0_0_offset.h"
 constexpr RegisterDef kGfx11Regs[] = {
     AMDHAL_COMMON_REGS,
+    AMDHAL_QUEUE_REGS_GFX11,
+    AMDHAL_IH_REGS("osssys_6_0_0_offset.h"),
+    AMDHAL_HUB_REG("GC", "MC_VM_FB_OFFSET", hwid::kGc, 0x15a7, GC1100),
+    AMDHAL_HUB_REG("GC", "VM_L2_CNTL", hwid::kGc, 0x15bc, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_FB_LOCATION_BASE", hwid::kGc, 0x1678, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_FB_LOCATION_TOP", hwid::kGc, 0x1679, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_AGP_TOP", hwid::kGc, 0x167a, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_AGP_BOT", hwid::kGc, 0x167b, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_AGP_BASE", hwid::kGc, 0x167c, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_SYSTEM_APERTURE_LOW_ADDR", hwid::kGc, 0x167d, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_SYSTEM_APERTURE_HIGH_ADDR", hwid::kGc, 0x167e, GC1100),
+    AMDHAL_HUB_REG("GC", "MC_VM_MX_L1_TLB_CNTL", hwid::kGc, 0x167f, GC1100),
+    AMDHAL_HUB_REG("MM", "VM_L2_CNTL", hwid::kMmhub, 0x700, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_CNTL", hwid::kMmhub, 0x740, MM300),
+    AMDHAL_HUB_REG("MM", "VM_INVALIDATE_ENG17_REQ", hwid::kMmhub, 0x774, MM300),
+    AMDHAL_HUB_REG("MM", "VM_INVALIDATE_ENG17_ACK", hwid::kMmhub, 0x786, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_LO32", hwid::kMmhub, 0x7ab, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_BASE_ADDR_HI32", hwid::kMmhub, 0x7ac, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_START_ADDR_LO32", hwid::kMmhub, 0x7cb, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_START_ADDR_HI32", hwid::kMmhub, 0x7cc, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_END_ADDR_LO32", hwid::kMmhub, 0x7eb, MM300),
+    AMDHAL_HUB_REG("MM", "VM_CONTEXT0_PAGE_TABLE_END_ADDR_HI32", hwid::kMmhub, 0x7ec, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_FB_OFFSET", hwid::kMmhub, 0x8d7, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_FB_LOCATION_BASE", hwid::kMmhub, 0x8ec, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_FB_LOCATION_TOP", hwid::kMmhub, 0x8ed, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_AGP_TOP", hwid::kMmhub, 0x8ee, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_AGP_BOT", hwid::kMmhub, 0x8ef, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_AGP_BASE", hwid::kMmhub, 0x8f0, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_SYSTEM_APERTURE_LOW_ADDR", hwid::kMmhub, 0x8f1, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_SYSTEM_APERTURE_HIGH_ADDR", hwid::kMmhub, 0x8f2, MM300),
+    AMDHAL_HUB_REG("MM", "MC_VM_MX_L1_TLB_CNTL", hwid::kMmhub, 0x8f3, MM300),
     {"GCVM_CONTEXT0_CNTL", hwid::kGc, 0, 0x1688, "gc_11_0_0_offset.h regGCVM_CONTEXT0_CNTL"},
     {"GCVM_INVALIDATE_ENG17_REQ", hwid::kGc, 0, 0x16bc,
      "gc_11_0_0_offset.h regGCVM_INVALIDATE_ENG17_REQ"},
@@ -59,7 +218,15 @@ constexpr RegisterDef kGfx11Regs[] = {
      "gc_11_0_0_offset.h regGCVM_CONTEXT0_PAGE_TABLE_END_ADDR_HI32"},
     {"SCRATCH_REG0", hwid::kGc, 1, 0x2040, "gc_9_0_offset.h mmSCRATCH_REG0 (9.0 value, assumed)"},
 };
+#undef GC1100
+#undef MM300
+#undef AMDHAL_HUB_REG
+#undef AMDHAL_IH_REGS
 #undef AMDHAL_COMMON_REGS
+#undef AMDHAL_QUEUE_REGS_GFX9
+#undef AMDHAL_QUEUE_REGS_GFX11
+#undef AMDHAL_SDMA_RING_REGS
+#undef AMDHAL_HQD_REGS
 
 bool iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -99,6 +266,11 @@ Expected<ResolvedRegister> resolve_def(const RegisterDef& d, uint8_t instance,
 }  // namespace
 
 std::span<const RegisterDef> register_table(const GpuFamily& family) {
+  // GC 9.4.3 (gfx942: ISA 9.4.2) has its own table; other GC 9 parts keep the common one.
+  if (family.pm4 == Pm4Variant::kGfx9 && family.isa.major == 9 && family.isa.minor == 4 &&
+      family.isa.stepping == 2) {
+    return kGfx942Regs;
+  }
   if (family.pm4 == Pm4Variant::kGfx9) return kGfx9Regs;
   if (family.pm4 == Pm4Variant::kGfx11) return kGfx11Regs;
   return kGfx10Regs;

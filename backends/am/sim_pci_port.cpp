@@ -82,6 +82,21 @@ class SimPciPort final : public PciPort {
     return f->mmio_write32(byte_offset, value);
   }
 
+  Status doorbell_write64(const PciAddress& addr, void* mapping, uint64_t byte_offset,
+                          uint64_t value) override {
+    (void)mapping;
+    AMDHAL_ASSIGN_OR_RETURN(sim::pci::SimPciFunction * f, find(addr));
+    const uint64_t slot = byte_offset / 8;
+    if (byte_offset % 8 != 0 || slot >= sim::Device::kDoorbellSlots) {
+      return out_of_range(fmt::format(
+          "{}: doorbell byte offset 0x{:x} is not an 8-byte slot of the simulated doorbell page "
+          "({} slots)",
+          addr.to_string(), byte_offset, sim::Device::kDoorbellSlots));
+    }
+    f->device().ring_doorbell(static_cast<uint32_t>(slot), value);
+    return ok_status();
+  }
+
   static PciAddress address_of(size_t i) {
     return PciAddress{0, sim::pci::SimPciSystem::bus_of(i), 0, 0};
   }

@@ -141,12 +141,18 @@ TEST(Cli, VersionPrintsVersion) {
   EXPECT_EQ(r.out.rfind("amdhal ", 0), 0u);
 }
 
-TEST(Cli, InfoWithoutDevicesFailsWithReasons) {
-  auto r = run_command(cli("--backend am info"));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
-  EXPECT_NE(r.err.find("no device found (am: no unbound AMD display device"), std::string::npos)
-      << r.err;
+TEST(Cli, AmWithoutHardwareListsSimulatedFunctionsAndSaysWhy) {
+  // Like kfd, the am backend lists its simulated devices and says why no real one was found.
+  auto r = run_command(cli("--backend am list --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["backends"].size(), 1u);
+  const std::string status = j["backends"][0]["status"];
+  EXPECT_NE(status.find("no real GPU: no unbound AMD display device"), std::string::npos) << status;
+  for (const auto& d : j["devices"]) EXPECT_TRUE(d["simulated"].get<bool>()) << d.dump();
+  r = run_command(cli("--backend am info"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("sim:gfx942"), std::string::npos) << r.out;
 }
 
 TEST(Cli, InfoShowsASimulatedDeviceById) {

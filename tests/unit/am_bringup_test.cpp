@@ -92,16 +92,17 @@ TEST(AmDiscovery, RejectsCorruptedTables) {
   ASSERT_FALSE(r.ok());
 }
 
-TEST(AmBringup, RunsTheImplementedStepsThenStopsAtTheFirstUnimplemented) {
+TEST(AmBringup, RunsTheStepsInOrderUpToSmu) {
   auto f = open("sim:gfx942");
-  BringupReport r = bringup(*f.port, f.address, {});
-  ASSERT_FALSE(r.status.ok());
-  EXPECT_EQ(r.status.code(), StatusCode::kUnimplemented);
-  EXPECT_NE(r.status.message().find("not implemented yet: GMC"), std::string::npos);
-  for (const char* name : {"identify", "driver binding", "map BARs", "VRAM size", "IP discovery"}) {
+  BringupOptions opt;
+  opt.stop_after = "SMU handshake";
+  BringupReport r = bringup(*f.port, f.address, opt);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  for (const char* name :
+       {"identify", "driver binding", "map BARs", "VRAM size", "IP discovery",
+        "GMC (GART and GPUVM page tables)", "IH ring", "PSP firmware load", "SMU handshake"}) {
     EXPECT_EQ(step(r, name).state, BringupStep::State::kOk) << name << ": " << step(r, name).detail;
   }
-  EXPECT_EQ(step(r, "GMC (GART and GPUVM page tables)").state, BringupStep::State::kFailed);
   EXPECT_EQ(step(r, "SDMA rings").state, BringupStep::State::kNotRun);
   ASSERT_TRUE(r.device);
   EXPECT_EQ(r.device->vram_bytes(), 512ull << 20);
@@ -212,7 +213,10 @@ TEST(AmBringup, SmallBarReadsDiscoveryThroughMmIndex) {
   auto f = open("sim:gfx942");
   sim::pci::SimPciSystem* sys = sim_pci_system(*f.port);
   SmallBarPort port(std::move(f.port));
-  BringupReport r = bringup(port, f.address, {});
+  BringupOptions opt;
+  opt.stop_after = "GMC (GART and GPUVM page tables)";
+  BringupReport r = bringup(port, f.address, opt);
+  EXPECT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_EQ(step(r, "VRAM size").state, BringupStep::State::kOk);
   EXPECT_NE(step(r, "VRAM size").detail.find("partly reachable"), std::string::npos);
   EXPECT_EQ(step(r, "IP discovery").state, BringupStep::State::kOk)
@@ -222,42 +226,57 @@ TEST(AmBringup, SmallBarReadsDiscoveryThroughMmIndex) {
   expect_tables_walk(*sys, *r.device);
 }
 
-TEST(AmGmc, Vmid0TablesWalkOnTheSimulatorThenRegisterProgrammingIsNotImplemented) {
+TEST(AmGmc, Vmid0TablesWalkOnTheSimulator) {
   auto f = open("sim:gfx942");
+  BringupOptions opt;
+  opt.stop_after = "GMC (GART and GPUVM page tables)";
+  BringupReport r = bringup(*f.port, f.address, opt);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  const auto& gmc = step(r, "GMC (GART and GPUVM page tables)");
+  EXPECT_NE(gmc.detail.find("page tables written"), std::string::npos);
+  EXPECT_NE(gmc.detail.find("GC 9.4.3"), std::string::npos);
+  ASSERT_TRUE(r.device);
+  EXPECT_TRUE(r.device->gfxhub_programmed());
+  EXPECT_TRUE(r.device->mmhub_programmed());
+  expect_tables_walk(*sim_pci_system(*f.port), *r.device);
+}
+
+TEST(AmGmc, Gfx90aHasNoHubRegistersYet) {
+  auto f = open("sim:gfx90a");
   BringupReport r = bringup(*f.port, f.address, {});
   const auto& gmc = step(r, "GMC (GART and GPUVM page tables)");
   EXPECT_EQ(gmc.state, BringupStep::State::kFailed);
   EXPECT_NE(gmc.detail.find("not implemented yet"), std::string::npos);
-  EXPECT_NE(gmc.detail.find("page tables written"), std::string::npos);
-  EXPECT_NE(gmc.detail.find("GC 9.4.3"), std::string::npos);  // no GCVM offsets for it yet
+  EXPECT_NE(gmc.detail.find("GC 9.4.2"), std::string::npos);
   ASSERT_TRUE(r.device);
   EXPECT_FALSE(r.device->gfxhub_programmed());
-  expect_tables_walk(*sim_pci_system(*f.port), *r.device);
 }
 
-TEST(AmGmc, Gfx11ProgramsGfxhubVmid0AndTheSimulatorTranslatesThroughIt) {
+TEST(AmGmc, Gfx11ProgramsBothHubsAndTheSimulatorTranslatesThroughThem) {
   auto f = open("sim:gfx1100");
-  BringupReport r = bringup(*f.port, f.address, {});
+  BringupOptions opt;
+  opt.stop_after = "GMC (GART and GPUVM page tables)";
+  BringupReport r = bringup(*f.port, f.address, opt);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
   const auto& gmc = step(r, "GMC (GART and GPUVM page tables)");
-  EXPECT_EQ(gmc.state, BringupStep::State::kFailed);  // MMHUB and GART still missing
-  EXPECT_NE(gmc.detail.find("not implemented yet"), std::string::npos);
-  EXPECT_NE(gmc.detail.find("GFXHUB VMID 0 programmed"), std::string::npos);
+  EXPECT_NE(gmc.detail.find("TLB flush acknowledged on both hubs"), std::string::npos);
   ASSERT_TRUE(r.device);
   EXPECT_TRUE(r.device->gfxhub_programmed());
+  EXPECT_TRUE(r.device->mmhub_programmed());
   // The hub registers alone switched the simulator's VMID 0 to the backend's tables.
   auto& sim_dev = sim_pci_system(*f.port)->function(0).device();
   sim::AddressSpace& vm = sim_dev.vm(0);
   ASSERT_TRUE(vm.page_table_mode());
   EXPECT_EQ(vm.page_table().root_address, r.device->vmid0_tables().root);
   EXPECT_EQ(vm.page_table().levels, 4u);
-  EXPECT_EQ(vm.page_table().va_end, r.device->vmid0_tables().va_end);
+  EXPECT_EQ(vm.page_table().va_end, kGartVaBase + kGartBytes);  // VRAM and the GART
   EXPECT_GE(vm.tlb_stats().flushes, 1u);
   sim::VmFault fault;
   auto host = vm.translate(0x123458, 4, sim::Access::kRead, &fault);
   ASSERT_TRUE(host.ok()) << fault.to_string();
   EXPECT_EQ(*host, sim_dev.physical().vram() + 0x123458);
   // A second run starts from this state and gets as far again.
-  BringupReport again = bringup(*f.port, f.address, {});
+  BringupReport again = bringup(*f.port, f.address, opt);
   EXPECT_EQ(step(again, "GMC (GART and GPUVM page tables)").detail, gmc.detail);
 }
 
@@ -290,7 +309,7 @@ TEST(AmRegisters, ReadWriteRoundTripOnTheSimulatedFunction) {
   EXPECT_EQ(*dev.read_reg(memsize->dword), 512u);
   auto list = list_registers(*dev.family(), dev.discovery(), "MP0");
   ASSERT_TRUE(list.ok());
-  EXPECT_EQ(list->size(), 4u);
+  EXPECT_EQ(list->size(), 8u);  // C2PMSG_35/36/64/67/69/70/71/81
 }
 
 }  // namespace

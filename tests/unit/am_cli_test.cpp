@@ -1,4 +1,6 @@
 // `amdhal bringup` and `amdhal regs` on the simulated PCI function, run as a user would.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,7 +16,6 @@ std::string cli() {
 
 TEST(AmCli, BringupJsonListsTheSteps) {
   auto r = run_command(cli() + " --backend am --device sim:gfx942 bringup --json");
-  EXPECT_EQ(r.exit_code, 1) << r.err;  // stops at the first step not implemented yet
   auto j = nlohmann::json::parse(r.out);
   ASSERT_TRUE(j["steps"].is_array());
   std::vector<std::string> names;
@@ -28,9 +29,36 @@ TEST(AmCli, BringupJsonListsTheSteps) {
   EXPECT_EQ(names[0], "identify");
   EXPECT_EQ(names[4], "IP discovery");
   EXPECT_EQ(j["steps"][4]["status"], "ok");
-  EXPECT_EQ(j["steps"][5]["status"], "failed");
-  EXPECT_NE(j["error"].get<std::string>().find("not implemented yet"), std::string::npos);
+  // GMC, IH, PSP and SMU succeed on the simulator, with the build's test firmware by default.
+  ASSERT_GE(names.size(), 9u);
+  EXPECT_EQ(names[8], "SMU handshake");
+  for (int i = 5; i <= 8; ++i) EXPECT_EQ(j["steps"][i]["status"], "ok") << names[i] << r.out;
+  EXPECT_NE(j["firmware_dir"].get<std::string>().find("firmware/gfx942/amdgpu"), std::string::npos);
+  EXPECT_NE(j["steps"][7]["detail"].get<std::string>().find("gc_9_4_3_mec.bin"), std::string::npos);
   EXPECT_EQ(j["target"], "gfx942");
+}
+
+TEST(AmCli, BringupFaultsAndMissingFirmwareAreOneLineErrors) {
+  auto r = run_command(cli() + " --backend am --device sim:gfx942,fault=psp-reject bringup");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.find("[ok  ] SMU handshake"), std::string::npos);  // never reached
+  EXPECT_NE(r.out.find("[FAIL] PSP firmware load"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("gc_9_4_3_mec.bin (GFX_FW_TYPE_CP_MEC) rejected by the PSP"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  r = run_command(cli() +
+                  " --backend am --device sim:gfx1100 bringup --firmware-dir /nonexistent/fw");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing firmware in /nonexistent/fw: psp_13_0_0_sos.bin, "
+                       "gc_11_0_0_pfp.bin"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("smu_13_0_0.bin"), std::string::npos);
+  r = run_command(cli() + " --backend am --device sim:gfx1100,fault=smu-noresponse bringup");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("[ok  ] PSP firmware load"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("MP1.MP1_SMN_C2PMSG_90"), std::string::npos) << r.err;
 }
 
 TEST(AmCli, BringupTextShowsDurationsAndRefusesBoundDevice) {

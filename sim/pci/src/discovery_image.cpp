@@ -96,7 +96,11 @@ std::vector<SimIpBlock> sim_ip_blocks(const GpuFamily& f) {
   std::vector<SimIpBlock> out;
   // Segment bases in dwords (see the file comment: chosen, shaped like vega20/navi10 headers).
   out.push_back(blk(kHwIdNbif, 0, v.nbio, {0x00000000, 0x00000014, 0x00000D20, 0x00010400}));
-  out.push_back(blk(kHwIdGc, 0, v.gc, {0x00001260, 0x0000A000, 0x0001C000, 0x02402C00}));
+  // GC segment 0: 0x2000 on GC 9 (vega20_ip_offset.h GC_BASE), so GC 9.4.3's GCVM/GCMC block
+  // (offsets 0x820-0x963) stays clear of the SDMA windows below; 0x1260 on later GCs
+  // (navi10_ip_offset.h GC_BASE).
+  const uint32_t gc_seg0 = v.gc[0] == 9 ? 0x00002000 : 0x00001260;
+  out.push_back(blk(kHwIdGc, 0, v.gc, {gc_seg0, 0x0000A000, 0x0001C000, 0x02402C00}));
   out.push_back(blk(kHwIdHdp, 0, v.hdp, {0x00000F20, 0x0240A400}));
   out.push_back(blk(kHwIdMmhub, 0, v.mmhub, {0x0001A000, 0x02408800}));
   out.push_back(blk(kHwIdOsssys, 0, v.osssys, {0x000010A0, 0x0240A000}));

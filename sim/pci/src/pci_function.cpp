@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "amdhal_sim_pci/discovery_image.h"
+#include "queues.h"
 
 namespace amdhal::sim::pci {
 namespace {
@@ -24,9 +25,16 @@ Expected<PciFault> parse_pci_fault(std::string_view name) {
   if (name == "discovery-signature") return PciFault::kDiscoverySignature;
   if (name == "discovery-checksum") return PciFault::kDiscoveryChecksum;
   if (name == "memsize-zero") return PciFault::kMemsizeZero;
+  if (name == "gmc-noack") return PciFault::kGmcNoAck;
+  if (name == "ih-stuck") return PciFault::kIhStuck;
+  if (name == "psp-timeout") return PciFault::kPspTimeout;
+  if (name == "psp-reject") return PciFault::kPspReject;
+  if (name == "smu-noresponse") return PciFault::kSmuNoResponse;
+  if (name == "ring-timeout") return PciFault::kRingTimeout;
   return invalid_argument(fmt::format(
       "unknown simulated PCI fault '{}' (known: discovery-signature, discovery-checksum, "
-      "memsize-zero)",
+      "memsize-zero, ring-timeout, gmc-noack, ih-stuck, psp-timeout, psp-reject, "
+      "smu-noresponse)",
       name));
 }
 
@@ -37,7 +45,59 @@ SimPciFunction::SimPciFunction(Device& device, std::string driver, PciFault faul
       config_(64, 0),
       mmio_shadow_(kMmioBytes, 0) {}
 
-SimPciFunction::~SimPciFunction() = default;
+SimPciFunction::~SimPciFunction() {
+  // The IH model receives the core's interrupts; stop them before it goes away.
+  if (ips_) device_->set_interrupt_handler(nullptr);
+}
+
+std::string_view pci_fault_name(PciFault fault) {
+  switch (fault) {
+    case PciFault::kDiscoverySignature:
+      return "discovery-signature";
+    case PciFault::kDiscoveryChecksum:
+      return "discovery-checksum";
+    case PciFault::kMemsizeZero:
+      return "memsize-zero";
+    case PciFault::kGmcNoAck:
+      return "gmc-noack";
+    case PciFault::kIhStuck:
+      return "ih-stuck";
+    case PciFault::kPspTimeout:
+      return "psp-timeout";
+    case PciFault::kPspReject:
+      return "psp-reject";
+    case PciFault::kSmuNoResponse:
+      return "smu-noresponse";
+    default:
+      return "";
+  }
+}
+
+PciFault SimPciFunction::fault() const {
+  std::lock_guard lock(mutex_);
+  return fault_;
+}
+
+void SimPciFunction::set_fault(PciFault fault) {
+  std::lock_guard lock(mutex_);
+  fault_ = fault;
+}
+
+HubState SimPciFunction::hub_state(int hub) const {
+  std::lock_guard lock(mutex_);
+  return ips_->hub(hub);
+}
+IhState SimPciFunction::ih_state() const {
+  return ips_->ih();  // the IH model has its own lock (interrupts arrive without mutex_)
+}
+PspState SimPciFunction::psp_state() const {
+  std::lock_guard lock(mutex_);
+  return ips_->psp();
+}
+SmuState SimPciFunction::smu_state() const {
+  std::lock_guard lock(mutex_);
+  return ips_->smu();
+}
 
 Expected<std::unique_ptr<SimPciFunction>> SimPciFunction::create(Device& device, std::string driver,
                                                                  PciFault fault) {
@@ -75,16 +135,14 @@ Status SimPciFunction::init() {
   // The discovery binary at VRAM end - 64 KiB.
   const std::vector<SimIpBlock> blocks = sim_ip_blocks(family());
   std::vector<uint8_t> bin = build_discovery_binary(blocks);
-  for (const auto& b : blocks) {
-    if (b.hw_id == kHwIdGc && family().pm4 == Pm4Variant::kGfx11) {
-      has_gcvm_ = true;
-      gcvm_base_ = b.bases.at(0);
-    }
-  }
+  ips_ = std::make_unique<SimIpModels>(*device_, blocks, regs_, fault_);
+  SimIpModels* ips = ips_.get();
+  device_->set_interrupt_handler([ips](const Interrupt& irq) { ips->on_interrupt(irq); });
   PhysicalMemory& mem = device_->physical();
   if (mem.vram_size() < kDiscoveryTmrOffset) {
     return invalid_argument("simulated PCI function: VRAM smaller than 64 KiB");
   }
+  queues_ = std::make_unique<SimQueueBlock>(*device_, blocks, fault_ == PciFault::kRingTimeout);
   if (fault_ == PciFault::kDiscoverySignature) std::memset(bin.data(), 0, 4);
   if (fault_ == PciFault::kDiscoveryChecksum) bin[60 + 80 + 4 + 4] ^= 0x01;  // first IP's version
   discovery_size_ = bin.size();
@@ -198,6 +256,7 @@ uint32_t SimPciFunction::read_locked(uint32_t dword) {
       return v;
     }
     default: {
+      if (uint32_t v = 0; ips_->on_read(dword, &v)) return v;
       auto it = regs_.find(dword);
       return it == regs_.end() ? 0 : it->second;
     }
@@ -213,40 +272,16 @@ void SimPciFunction::write_locked(uint32_t dword, uint32_t value) {
     return;
   }
   regs_[dword] = value;
-  if (has_gcvm_ && dword >= gcvm_base_) gcvm_write(dword - gcvm_base_, value);
-}
-
-void SimPciFunction::gcvm_write(uint32_t reg, uint32_t value) {
-  auto reg64 = [&](uint32_t lo, uint32_t hi) {
-    return (static_cast<uint64_t>(regs_[gcvm_base_ + hi]) << 32) | regs_[gcvm_base_ + lo];
-  };
-  if (reg == kGcvmContext0Cntl) {
-    // ENABLE_CONTEXT bit 0, PAGE_TABLE_DEPTH bits 2:1 (gc_11_0_0_sh_mask.h).
-    PageTableConfig cfg;
-    if ((value & 1u) != 0) {
-      cfg.root_address = reg64(kGcvmContext0BaseLo, kGcvmContext0BaseHi) & 0x0000'FFFF'FFFF'F000ull;
-      cfg.levels = ((value >> 1) & 3u) + 1;
-      cfg.va_start = reg64(kGcvmContext0StartLo, kGcvmContext0StartHi) << 12;
-      cfg.va_end = (reg64(kGcvmContext0EndLo, kGcvmContext0EndHi) + 1) << 12;
-    } else {
-      cfg.levels = 0;  // back to the range map
-    }
-    if (!device_->vm(0).set_page_table(cfg).ok()) {
-      regs_[gcvm_base_ + kGcvmContext0Cntl] = value & ~1u;  // the context does not enable
-    }
-  } else if (reg == kGcvmInvalidateEng17Req) {
-    // PER_VMID_INVALIDATE_REQ bits 15:0: flush those VMIDs' TLBs, then acknowledge them.
-    for (uint32_t v = 0; v < Device::kVmidCount; ++v) {
-      if ((value >> v) & 1u) device_->vm(v).invalidate_tlb();
-    }
-    regs_[gcvm_base_ + kGcvmInvalidateEng17Ack] = value & 0xffffu;
-  }
+  ips_->on_write(dword, value);
 }
 
 Expected<uint32_t> SimPciFunction::mmio_read32(uint64_t byte_offset) {
   if (byte_offset % 4 != 0 || byte_offset + 4 > kMmioBytes) {
     return out_of_range(fmt::format("MMIO offset 0x{:x} outside BAR5 (0x{:x} bytes) or misaligned",
                                     byte_offset, kMmioBytes));
+  }
+  if (queues_ && queues_->handles(static_cast<uint32_t>(byte_offset / 4))) {
+    return queues_->read(static_cast<uint32_t>(byte_offset / 4));  // own lock (queues.h)
   }
   std::lock_guard lock(mutex_);
   return read_locked(static_cast<uint32_t>(byte_offset / 4));
@@ -257,9 +292,17 @@ Status SimPciFunction::mmio_write32(uint64_t byte_offset, uint32_t value) {
     return out_of_range(fmt::format("MMIO offset 0x{:x} outside BAR5 (0x{:x} bytes) or misaligned",
                                     byte_offset, kMmioBytes));
   }
+  if (queues_ && queues_->handles(static_cast<uint32_t>(byte_offset / 4))) {
+    queues_->write(static_cast<uint32_t>(byte_offset / 4), value);  // own lock (queues.h)
+    return ok_status();
+  }
   std::lock_guard lock(mutex_);
   write_locked(static_cast<uint32_t>(byte_offset / 4), value);
   return ok_status();
+}
+
+std::string SimPciFunction::last_queue_error() const {
+  return queues_ ? queues_->last_error() : std::string();
 }
 
 // ---- SimPciSystem ----

@@ -7,7 +7,10 @@
 //  - a driver-binding state (unbound by default; "sim:gfx1100,bound=amdgpu" shows as bound);
 //  - an MMIO register file (BAR5) that reacts to the registers the backend's bring-up uses;
 //  - an IP discovery binary at VRAM end - 64 KiB in the table format of the Linux kernel's
-//    drivers/gpu/drm/amd/include/discovery.h (see discovery_image.h).
+//    drivers/gpu/drm/amd/include/discovery.h (see discovery_image.h);
+//  - models of the GMC hubs, IH ring, PSP and SMU mailboxes that bring-up programs
+//    (ip_models.h). The function owns the device's interrupt handler: the core's interrupts reach
+//    clients only as IV entries in the IH ring.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,7 @@
 #include "amdhal/family.h"
 #include "amdhal/status.h"
 #include "amdhal_sim/device.h"
+#include "amdhal_sim_pci/ip_models.h"
 
 namespace amdhal::sim::pci {
 
@@ -61,7 +65,15 @@ enum class PciFault : uint8_t {
   kDiscoverySignature,  ///< "discovery-signature": binary header signature zeroed
   kDiscoveryChecksum,   ///< "discovery-checksum": one byte of the IP table flipped
   kMemsizeZero,         ///< "memsize-zero": RCC_CONFIG_MEMSIZE reads 0
+  kGmcNoAck,            ///< "gmc-noack": VM_INVALIDATE_ENG17_ACK never acknowledges
+  kIhStuck,             ///< "ih-stuck": IH_RB_CNTL.RB_ENABLE never latches, no IV is written
+  kPspTimeout,          ///< "psp-timeout": the PSP bootloader never reports ready (C2PMSG_35)
+  kPspReject,           ///< "psp-reject": the PSP refuses the CP MEC firmware image
+  kSmuNoResponse,       ///< "smu-noresponse": MP1 never answers (C2PMSG_90 stays 0)
+  kRingTimeout,         ///< "ring-timeout": HQDs and SDMA rings report active but never execute
 };
+
+class SimQueueBlock;
 
 class SimPciFunction {
  public:
@@ -107,14 +119,24 @@ class SimPciFunction {
   uint64_t discovery_offset() const;
   uint64_t discovery_size() const { return discovery_size_; }
 
+  /// The injected fault, and changing it (a test re-runs bring-up without the fault).
+  PciFault fault() const;
+  void set_fault(PciFault fault);
+
+  /// State of the simulated GMC hubs (0 = GFXHUB, 1 = MMHUB), IH, PSP and SMU.
+  HubState hub_state(int hub) const;
+  IhState ih_state() const;
+  PspState psp_state() const;
+  SmuState smu_state() const;
+
+  /// Why the last HQD or SDMA ring start did not start a queue ("" if it did; queues.h).
+  std::string last_queue_error() const;
+
  private:
   SimPciFunction(Device& device, std::string driver, PciFault fault);
   Status init();
   uint32_t read_locked(uint32_t dword);
   void write_locked(uint32_t dword, uint32_t value);
-  /// GFXHUB VMID 0 (gfx11): GCVM_CONTEXT0_CNTL enables or disables page-table translation in
-  /// the core's AddressSpace 0; GCVM_INVALIDATE_ENG17_REQ flushes TLBs and sets the ACK bits.
-  void gcvm_write(uint32_t reg, uint32_t value);
 
   Device* device_;
   mutable std::mutex mutex_;
@@ -124,8 +146,8 @@ class SimPciFunction {
   std::unordered_map<uint32_t, uint32_t> regs_;  // dword offset -> value (register file)
   std::vector<uint8_t> mmio_shadow_;             // what a mapping of BAR5 sees
   uint64_t discovery_size_ = 0;
-  bool has_gcvm_ = false;   // the family's GFXHUB registers are simulated
-  uint32_t gcvm_base_ = 0;  // GC segment 0 base (dwords)
+  std::unique_ptr<SimQueueBlock> queues_;  // HQD / SDMA ring registers (queues.h)
+  std::unique_ptr<SimIpModels> ips_;       // GMC hubs, IH, PSP, SMU (ip_models.h)
 };
 
 /// Parsed "sim:<target>[xN][,vram=..][,bound=DRIVER][,fault=NAME]": a simulated system plus one
@@ -150,5 +172,7 @@ class SimPciSystem {
 
 /// "discovery-signature" → PciFault; kInvalidArgument lists the names.
 Expected<PciFault> parse_pci_fault(std::string_view name);
+/// The fault's spec name ("psp-reject"), "" for kNone.
+std::string_view pci_fault_name(PciFault fault);
 
 }  // namespace amdhal::sim::pci
