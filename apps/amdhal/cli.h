@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,8 +99,11 @@ Command regs_command();      // cmd_regs.cpp
 
 /// Sends a JSON request to the am backend plugin's diagnostic entry point (cmd_bringup.cpp).
 Expected<nlohmann::json> call_am_tool(Context& ctx, const nlohmann::json& request);
-Command stress_command();   // cmd_stress.cpp
-Command overlap_command();  // cmd_overlap.cpp
+Command stress_command();    // cmd_stress.cpp
+Command overlap_command();   // cmd_overlap.cpp
+Command saturate_command();  // cmd_saturate.cpp
+Command latency_command();   // cmd_latency.cpp
+Command memtest_command();   // cmd_memtest.cpp
 
 /// Runs a workload plugin on the devices in `devices` (comma-separated; "" = --device or the
 /// simulator) with a progress line on a terminal; Ctrl-C stops it with the summary so far and
@@ -107,6 +111,20 @@ Command overlap_command();  // cmd_overlap.cpp
 int run_workload(Context& ctx, std::string_view workload_name, std::string_view command,
                  const WorkloadOptionMap& options, const std::string& devices,
                  const std::string& kernel_dir);
+
+/// run_workload for a workload command: the options named in `names` are taken from `vm` (string
+/// values), with `--devices` and `--kernel-dir` when given (saturate, latency, memtest).
+inline int run_workload_command(Context& ctx, const po::variables_map& vm,
+                                std::string_view workload_name, std::string_view command,
+                                std::initializer_list<const char*> names) {
+  WorkloadOptionMap options;
+  for (const char* name : names) {
+    if (vm.count(name)) options[name] = vm[name].as<std::string>();
+  }
+  const std::string devices = vm.count("devices") ? vm["devices"].as<std::string>() : "";
+  const std::string kernel_dir = vm.count("kernel-dir") ? vm["kernel-dir"].as<std::string>() : "";
+  return run_workload(ctx, workload_name, command, options, devices, kernel_dir);
+}
 
 // Shared by copy, fill and dispatch (defined in cmd_copy.cpp).
 

@@ -45,18 +45,29 @@ class SigintGuard {
   struct sigaction old_ {};
 };
 
+/// Splits a device list on commas. A simulated device's options ("sim:gfx942,largebar=0") hold
+/// commas too: an entry of the form key=value belongs to the device before it.
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
+  auto push = [&out](const std::string& entry) {
+    if (entry.empty()) return;
+    const bool option = entry.find('=') != std::string::npos && !entry.starts_with("sim:");
+    if (option && !out.empty() && out.back().starts_with("sim:")) {
+      out.back() += "," + entry;
+    } else {
+      out.push_back(entry);
+    }
+  };
   std::string cur;
   for (char c : s) {
     if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
+      push(cur);
       cur.clear();
     } else {
       cur += c;
     }
   }
-  if (!cur.empty()) out.push_back(cur);
+  push(cur);
   return out;
 }
 

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <optional>
 
 #include <fmt/format.h>
@@ -26,11 +25,12 @@
 #include "amdhal/loaded_code_object.h"
 #include "amdhal/plugin_abi.h"
 #include "amdhal/workload.h"
+#include "workload_common.h"
 
 namespace amdhal {
 namespace {
 
-constexpr uint64_t kNsPerTick = 10;  // 100 MHz GPU timestamp counter
+using workload::kNsPerTick;
 constexpr uint32_t kBlock = 64;
 
 /// One operation as the GPU timed it.
@@ -95,25 +95,7 @@ struct ComputeJob {
   }
 };
 
-Expected<std::vector<uint8_t>> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return not_found(fmt::format("cannot read {}", path));
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-Status wait_for(Queue& queue, Signal& signal, uint64_t value, std::string_view what) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (true) {
-    Status st = signal.wait(value, std::chrono::milliseconds(100));
-    if (st.ok()) return st;
-    const QueueState qs = queue.state();
-    if (st.code() != StatusCode::kDeadlineExceeded || qs.hung ||
-        std::chrono::steady_clock::now() >= deadline) {
-      return Status(st.code(),
-                    fmt::format("{} did not complete: {}; {}", what, st.message(), qs.description));
-    }
-  }
-}
+using workload::wait_for;
 
 uint64_t overlap_ticks(const TimedOp& a, const TimedOp& b) {
   const uint64_t lo = std::max(a.start, b.start);
@@ -121,7 +103,7 @@ uint64_t overlap_ticks(const TimedOp& a, const TimedOp& b) {
   return hi > lo ? hi - lo : 0;
 }
 
-class Overlap final : public Workload {
+class Overlap final : public workload::GuardedWorkload {
  public:
   std::string_view name() const override { return "overlap"; }
   std::string_view version() const override { return AMDHAL_VERSION; }
@@ -139,34 +121,12 @@ class Overlap final : public Workload {
             {"chunks", "pipeline: chunks the work is split into (2-32)", "8"},
             {"trace", "write Chrome trace-event JSON (open in Perfetto) to this file", ""}};
   }
-  Expected<WorkloadReport> run(WorkloadContext& ctx) override {
-    try {
-      return run_checked(ctx);
-    } catch (const std::exception& e) {
-      return internal_error(fmt::format("overlap: {}", e.what()));
-    }
-  }
 
  private:
-  Expected<WorkloadReport> run_checked(WorkloadContext& ctx);
+  Expected<WorkloadReport> run_checked(WorkloadContext& ctx) override;
 };
 
-Expected<uint64_t> parse_size(const std::string& text) {
-  size_t used = 0;
-  uint64_t v = 0;
-  try {
-    v = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    return invalid_argument(fmt::format("'{}' is not a size", text));
-  }
-  std::string suffix = text.substr(used);
-  for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (suffix == "K" || suffix == "KIB") return v << 10;
-  if (suffix == "M" || suffix == "MIB") return v << 20;
-  if (suffix == "G" || suffix == "GIB") return v << 30;
-  if (suffix.empty()) return v;
-  return invalid_argument(fmt::format("'{}' is not a size", text));
-}
+using workload::parse_size;
 
 Expected<WorkloadReport> Overlap::run_checked(WorkloadContext& ctx) {
   if (ctx.devices.empty()) return invalid_argument("overlap: no device");
@@ -185,7 +145,9 @@ Expected<WorkloadReport> Overlap::run_checked(WorkloadContext& ctx) {
     return invalid_argument("--elements must be between 1 and 67108864");
   }
   elements = (elements + kBlock - 1) / kBlock * kBlock;
-  AMDHAL_ASSIGN_OR_RETURN(uint64_t copy_size, parse_size(ctx.option("copy-size", "16M")));
+  auto copy_size_parsed = parse_size(ctx.option("copy-size", "16M"));
+  if (!copy_size_parsed.ok()) return copy_size_parsed.status().with_context("--copy-size");
+  const uint64_t copy_size = *copy_size_parsed;
   uint32_t chunks = 8;
   try {
     chunks = static_cast<uint32_t>(std::stoul(ctx.option("chunks", "8")));
@@ -193,7 +155,6 @@ Expected<WorkloadReport> Overlap::run_checked(WorkloadContext& ctx) {
     return invalid_argument("--chunks takes a number");
   }
   if (chunks < 2 || chunks > 32) return invalid_argument("--chunks must be between 2 and 32");
-  if (copy_size == 0) return invalid_argument("--copy-size must be at least 1 byte");
   std::vector<std::string> scenarios;
   {
     const std::string list = ctx.option("scenario", "all");
@@ -240,15 +201,10 @@ Expected<WorkloadReport> Overlap::run_checked(WorkloadContext& ctx) {
     auto sdma = g.device->create_queue(QueueKind::kSdma);
     if (!sdma.ok()) return sdma.status().with_context(where + ": SDMA queue");
     g.sdma = *sdma;
-    const std::string path =
-        fmt::format("{}/{}-{}.hsaco", ctx.kernel_dir, kernel_name, g.device->info().target);
-    AMDHAL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file(path));
-    auto code = g.device->load_code_object(bytes);
-    if (!code.ok()) return code.status().with_context(where + ": " + path);
-    g.code = *code;
-    auto kernel = g.code->kernel(kernel_name);
+    auto kernel = workload::load_kernel(*g.device, ctx.kernel_dir, kernel_name);
     if (!kernel.ok()) return kernel.status().with_context(where);
-    g.kernel = *kernel;
+    g.code = kernel->code;
+    g.kernel = kernel->kernel;
     auto stamps = g.device->alloc(4096, MemoryDomain::kGtt, AllocFlags{true, true, false});
     if (!stamps.ok()) return stamps.status().with_context(where + ": timestamps");
     g.stamps = *stamps;

@@ -21,11 +21,12 @@
 #include "amdhal/command_buffer.h"
 #include "amdhal/plugin_abi.h"
 #include "amdhal/workload.h"
+#include "workload_common.h"
 
 namespace amdhal {
 namespace {
 
-constexpr double kGpuClockHz = 100e6;  // the GPU timestamp counter (MI200/MI300 and simulator)
+using workload::kGpuClockHz;
 
 enum class Op { kCopy, kFill, kPeer };
 
@@ -41,42 +42,7 @@ std::string_view op_name(Op op) {
   return "?";
 }
 
-Expected<uint64_t> parse_size(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12) {
-    return invalid_argument(fmt::format("'{}' is not a size (e.g. 4K, 1M, 64M)", text));
-  }
-  uint64_t value = std::stoull(std::string(text.substr(0, digits)));
-  std::string suffix(text.substr(digits));
-  for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (suffix.ends_with("IB")) suffix.resize(suffix.size() - 2);
-  if (suffix.ends_with("B")) suffix.pop_back();
-  if (suffix == "K") {
-    value <<= 10;
-  } else if (suffix == "M") {
-    value <<= 20;
-  } else if (suffix == "G") {
-    value <<= 30;
-  } else if (!suffix.empty()) {
-    return invalid_argument(fmt::format("'{}' is not a size (e.g. 4K, 1M, 64M)", text));
-  }
-  if (value == 0) return invalid_argument("sizes must be at least 1 byte");
-  return value;
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t comma = s.find(',', start);
-    const std::string part = s.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (!part.empty()) out.push_back(part);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+using workload::parse_size;
 
 struct Pattern {
   enum Kind { kIota, kRandom, kConstant } kind = kIota;
@@ -153,7 +119,7 @@ uint8_t fill_byte(uint32_t word, uint64_t i) {
   return static_cast<uint8_t>(word >> (8 * (i % 4)));
 }
 
-class SdmaStress final : public Workload {
+class SdmaStress final : public workload::GuardedWorkload {
  public:
   std::string_view name() const override { return "sdma-stress"; }
   std::string_view version() const override { return AMDHAL_VERSION; }
@@ -174,23 +140,15 @@ class SdmaStress final : public Workload {
          ""}};
   }
 
-  Expected<WorkloadReport> run(WorkloadContext& ctx) override {
-    try {
-      return run_checked(ctx);
-    } catch (const std::exception& e) {
-      return internal_error(fmt::format("sdma-stress: {}", e.what()));
-    }
-  }
-
  private:
-  Expected<WorkloadReport> run_checked(WorkloadContext& ctx);
+  Expected<WorkloadReport> run_checked(WorkloadContext& ctx) override;
 };
 
 Expected<WorkloadReport> SdmaStress::run_checked(WorkloadContext& ctx) {
   if (ctx.devices.empty()) return invalid_argument("sdma-stress: no device");
   // Options.
   std::vector<uint64_t> sizes;
-  for (const std::string& s : split(ctx.option("sizes", "4K,1M,16M"))) {
+  for (const std::string& s : workload::split_list(ctx.option("sizes", "4K,1M,16M"))) {
     AMDHAL_ASSIGN_OR_RETURN(uint64_t v, parse_size(s));
     sizes.push_back(v);
   }
@@ -214,7 +172,7 @@ Expected<WorkloadReport> SdmaStress::run_checked(WorkloadContext& ctx) {
   }
   if (seconds < 0) return invalid_argument("--seconds must not be negative");
   std::vector<Op> ops;
-  for (const std::string& o : split(ctx.option("ops", "copy,fill,p2p"))) {
+  for (const std::string& o : workload::split_list(ctx.option("ops", "copy,fill,p2p"))) {
     if (o == "copy") {
       ops.push_back(Op::kCopy);
     } else if (o == "fill") {
@@ -337,18 +295,9 @@ Expected<WorkloadReport> SdmaStress::run_checked(WorkloadContext& ctx) {
         return;
       }
       e.commands += cb.commands().size();
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (true) {
-        st = e.done->wait(e.seq, std::chrono::milliseconds(100));
-        if (st.ok()) break;
-        const QueueState qs = e.queue->state();
-        if (st.code() != StatusCode::kDeadlineExceeded || qs.hung ||
-            std::chrono::steady_clock::now() >= deadline) {
-          st = Status(st.code(), fmt::format("{} of {} did not complete: {}; {}", op_name(e.op),
-                                             e.size, st.message(), qs.description));
-          break;
-        }
-      }
+      st = workload::wait_for(*e.queue, *e.done, e.seq,
+                              fmt::format("{} of {}", op_name(e.op), e.size),
+                              std::chrono::seconds(10));
       if (!st.ok()) {
         e.failure = st.message();
         ++e.errors;
