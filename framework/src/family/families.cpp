@@ -19,7 +19,8 @@
 namespace amdhal {
 namespace {
 
-constexpr uint16_t kGfx90aIds[] = {0x7408, 0x740C, 0x740F, 0x7410};
+// MI210 (0x740F, the reference part) first: the simulator reports the first id as the device's.
+constexpr uint16_t kGfx90aIds[] = {0x740F, 0x7408, 0x740C, 0x7410};
 constexpr uint16_t kGfx942Ids[] = {0x74A0, 0x74A1, 0x74A2, 0x74A5, 0x74B5, 0x74B9};
 constexpr uint16_t kGfx1030Ids[] = {0x73A0, 0x73A1, 0x73A2, 0x73A3, 0x73A5,
                                     0x73AB, 0x73AE, 0x73AF, 0x73BF};

@@ -466,6 +466,29 @@ int VirtualKfd::Impl::set_trap_handler(void* arg) {
   return 0;
 }
 
+// kfd_chardev.c kfd_ioctl_set_xnack_mode: a negative value queries; setting needs a process
+// without queues (EBUSY) and, to enable, GPUs that support per-process XNACK (kfd_process.c
+// kfd_process_xnack_mode: KFD_SUPPORT_XNACK_PER_PROCESS = gfx90a and gfx94x), else EPERM. The
+// default is off: amdgpu's noretry defaults to 1 on these parts (amdgpu_gmc_noretry_set).
+int VirtualKfd::Impl::set_xnack_mode(void* arg) {
+  auto* a = static_cast<kfd_ioctl_set_xnack_mode_args*>(arg);
+  if (a->xnack_enabled < 0) {
+    a->xnack_enabled = xnack_enabled ? 1 : 0;
+    return 0;
+  }
+  if (!queues.empty()) return EBUSY;
+  const bool enable = a->xnack_enabled != 0;
+  if (enable == xnack_enabled) return 0;
+  if (enable) {
+    for (const auto& g : gpus) {
+      const uint32_t v = g.device->family().gfx_target_version;
+      if (v != 90010 && !(v >= 90400 && v < 100000)) return EPERM;
+    }
+  }
+  xnack_enabled = enable;
+  return 0;
+}
+
 // ---- mmap ----
 
 // kfd_mmap: the offset's type picks doorbells (kfd_doorbell_mmap: exactly the process slice),

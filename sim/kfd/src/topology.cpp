@@ -74,6 +74,70 @@ TopologyLink link(uint32_t index, uint32_t type, uint32_t from, uint32_t to, uin
   return l;
 }
 
+// The data caches a GPU node publishes. The kernel (kfd_crat.c kfd_fill_gpu_cache_info with the
+// per-ASIC tables such as aldebaran_cache_info / gc_9_4_3_cache_info, and kfd_topology.c
+// kfd_cache_show) writes one entry per cache instance; the virtual KFD writes one entry per
+// level (the first L1 instance and the shared L2/L3), which is what libhsakmt
+// (topology.c topology_sysfs_get_cache_props) and ROCr (amd_gpu_agent.cpp InitCacheList: at least
+// one cache with the HSACU bit and without the Instruction bit, else "GPU cache info missing")
+// need. Sizes in KiB, from the CDNA/RDNA product documentation and those kernel tables.
+struct CacheLevels {
+  uint32_t l1_kb, l1_line, l2_kb, l2_line, l3_kb;
+};
+CacheLevels cache_levels(const GpuFamily& fam) {
+  if (fam.name == "gfx90a") return {16, 64, 8192, 128, 0};        // MI210: 16 KB TCP, 8 MB L2
+  if (fam.name == "gfx942") return {32, 128, 4096, 128, 262144};  // MI300X: 256 MB MALL
+  if (fam.name == "gfx1030") return {16, 128, 4096, 128, 131072};
+  if (fam.name == "gfx1100") return {32, 128, 6144, 128, 98304};
+  if (fam.name == "gfx1201") return {32, 128, 8192, 128, 65536};
+  return {32, 128, 4096, 128, 32768};
+}
+
+std::vector<TopologyCache> gpu_caches(const GpuFamily& fam, uint32_t cus, uint32_t simd_id_base) {
+  const CacheLevels c = cache_levels(fam);
+  std::vector<TopologyCache> out;
+  auto add = [&](uint32_t level, uint32_t kb, uint32_t line, uint32_t assoc, bool shared) {
+    TopologyCache cache;
+    cache.index = static_cast<uint32_t>(out.size());
+    cache.processor_id_low = simd_id_base;
+    cache.level = level;
+    cache.size = kb;
+    cache.cache_line_size = line;
+    cache.cache_lines_per_tag = 1;
+    cache.association = assoc;
+    cache.type = kCacheTypeData | kCacheTypeHsaCu;
+    cache.sibling_map.assign(cus, 0);
+    if (shared) {
+      std::fill(cache.sibling_map.begin(), cache.sibling_map.end(), 1);
+    } else if (cus > 0) {
+      cache.sibling_map[0] = 1;
+    }
+    out.push_back(std::move(cache));
+  };
+  add(1, c.l1_kb, c.l1_line, 0, false);
+  add(2, c.l2_kb, c.l2_line, 16, true);
+  if (c.l3_kb != 0) add(3, c.l3_kb, 64, 16, true);
+  return out;
+}
+
+// HSA_CAP_* bits of the node's `capability` (kernel kfd_topology.h; libhsakmt
+// hsakmttypes.h HSA_CAPABILITY). The kernel sets DoorbellType 2 for every GFX9+ GPU
+// (kfd_topology.c kfd_topology_add_device: HSA_CAP_DOORBELL_TYPE_2_0); ROCr's AQL queues rely on
+// it (64-bit doorbell holding the write index). Watch points and the EDC/RAS bits are those of
+// an MI2xx/MI3xx part with RAS enabled.
+constexpr uint64_t kCapWatchPointsSupported = 0x80;
+constexpr uint64_t kCapWatchPointsTotalBits2 = 2u << 8;  // 4 watch points
+constexpr uint64_t kCapDoorbellType2 = 2u << 12;
+constexpr uint64_t kCapSramEdc = 0x04000000;  // bit 19 is the deprecated copy that must stay 0
+constexpr uint64_t kCapMemEdc = 0x100000;
+constexpr uint64_t kCapRasEventNotify = 0x200000;
+
+uint64_t gpu_capability(const GpuFamily& fam) {
+  uint64_t cap = kCapWatchPointsSupported | kCapWatchPointsTotalBits2 | kCapDoorbellType2;
+  if (fam.supports_sramecc) cap |= kCapSramEdc | kCapMemEdc | kCapRasEventNotify;
+  return cap;
+}
+
 }  // namespace
 
 Topology build_topology(System& system, uint64_t vram_heap, bool large_bar,
@@ -140,8 +204,11 @@ Topology build_topology(System& system, uint64_t vram_heap, bool large_bar,
     const bool gfx9 = fam.pm4 == Pm4Variant::kGfx9;
     const uint32_t cus = std::max(1u, fam.compute_units);
     const uint32_t simd_per_cu = gfx9 ? 4 : 2;
-    const uint32_t cu_per_array = gfx9 ? 10 : 8;
-    const uint32_t array_count = (cus + cu_per_array - 1) / cu_per_array;
+    // CDNA2 (gfx90a): 8 shader engines of one array with up to 14 CUs (112 on the die, 104 enabled
+    // on an MI210), as rocminfo shows on that part; other GFX9 parts: arrays of 10 CUs.
+    const bool cdna2 = fam.name == "gfx90a";
+    const uint32_t cu_per_array = cdna2 ? 14 : gfx9 ? 10 : 8;
+    const uint32_t array_count = cdna2 ? 8 : (cus + cu_per_array - 1) / cu_per_array;
     const uint32_t arrays_per_engine = gfx9 ? 1 : 2;
     const uint32_t lds_kb = std::max(1u, fam.lds_bytes / 1024);
     const uint32_t device_id = fam.pci_device_ids.empty() ? 0 : fam.pci_device_ids.front();
@@ -163,6 +230,8 @@ Topology build_topology(System& system, uint64_t vram_heap, bool large_bar,
     size_queues(g, fam.gfx_target_version, cus * simd_per_cu, simd_per_cu, array_count,
                 arrays_per_engine, lds_kb);
 
+    const uint32_t simd_id_base = 0x80001000u + i * 0x1000u;
+    std::vector<TopologyCache> caches = gpu_caches(fam, cus, simd_id_base);
     TopologyNode node;
     node.index = i + 1;
     node.gpu_id = id;
@@ -172,11 +241,11 @@ Topology build_topology(System& system, uint64_t vram_heap, bool large_bar,
         node_properties({{"cpu_cores_count", 0},
                          {"simd_count", cus * simd_per_cu},
                          {"mem_banks_count", 1},
-                         {"caches_count", 0},
+                         {"caches_count", caches.size()},
                          {"io_links_count", link_count},
                          {"p2p_links_count", 0},
                          {"cpu_core_id_base", 0},
-                         {"simd_id_base", 0x80001000u + i * 0x1000u},
+                         {"simd_id_base", simd_id_base},
                          {"max_waves_per_simd", fam.max_waves_per_simd},
                          {"lds_size_in_kb", lds_kb},
                          {"gds_size_in_kb", 0},
@@ -198,10 +267,12 @@ Topology build_topology(System& system, uint64_t vram_heap, bool large_bar,
                          {"num_sdma_xgmi_engines", fam.sdma_xgmi_engines},
                          {"num_sdma_queues_per_engine", g.sdma_queues_per_engine},
                          {"num_cp_queues", 24},
-                         {"max_engine_clk_fcompute", 2100},
+                         {"max_engine_clk_fcompute", cdna2 ? 1700 : 2100},  // MI210: 1700 MHz
                          {"local_mem_size", 0},
-                         {"fw_version", 1},
-                         {"capability", 0},
+                         // fw_version: MEC firmware version (low 10 bits, ROCr's
+                         // EngineId.ui32.uCode); a value of the shipped gfx90a firmware.
+                         {"fw_version", 78},
+                         {"capability", gpu_capability(fam)},
                          {"debug_prop", 0},
                          {"sdma_fw_version", 1},
                          {"unique_id", 0x53494d0000000000ull | (uint64_t{i} << 16) | id},
@@ -213,6 +284,7 @@ Topology build_topology(System& system, uint64_t vram_heap, bool large_bar,
     vram.width = 4096;
     vram.mem_clk_max = 1300;
     node.mem_banks.push_back(vram);
+    node.caches = std::move(caches);
     node.io_links.push_back(link(0, kIoLinkTypePcie, i + 1, 0, 20, 250, 31508));
     if (xgmi) {
       uint32_t li = 1;

@@ -167,6 +167,7 @@ struct VirtualKfd::Impl {
   uint64_t signal_handle = 0;       // user BO handle of the event page, 0 if KFD allocated it
   uint32_t signal_event_count = 1;  // event id 0 is reserved
   uint32_t next_other_event = vkfd::kFirstNonsignalEventId;
+  bool xnack_enabled = false;  // kfd_process xnack_enabled (retry faults); default off (noretry)
 
   // ---- helpers (virtual_kfd.cpp) ----
   vkfd::Gpu* gpu_by_id(uint32_t gpu_id);
@@ -191,6 +192,11 @@ struct VirtualKfd::Impl {
   int set_event(void* arg);
   int reset_event(void* arg);
   int wait_events(void* arg);
+  int set_xnack_mode(void* arg);
+  int get_tile_config(void* arg);
+
+  // ---- DRM ioctls on render nodes (drm.cpp) ----
+  int drm_ioctl(const vkfd::FileRec& file, unsigned long request, void* arg);
 
   // ---- events (events.cpp) ----
   void on_interrupt(size_t gpu, const Interrupt& irq);
@@ -212,6 +218,8 @@ bool copy_from_user(void* dst, uint64_t user_src, size_t len);
 bool copy_to_user(uint64_t user_dst, const void* src, size_t len);
 /// access_ok(): the range lies below the user address limit.
 bool access_ok(uint64_t addr, uint64_t size);
+/// GB_ADDR_CONFIG of a family (drm.cpp): the GFX9 golden value, 0 where the simulator has none.
+uint32_t gb_addr_config(const GpuFamily& family);
 /// Builds the topology of a system (topology.cpp) and fills the GPU records' sizing fields.
 Topology build_topology(System& system, uint64_t vram_heap, bool large_bar, std::vector<Gpu>& gpus);
 }  // namespace vkfd

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "amdhal/status.h"
+#include "amdhal/topology.h"
 #include "amdhal_sim/device.h"
 
 namespace amdhal::sim {
@@ -55,6 +56,8 @@ class VirtualKfd {
   uint32_t gpu_id(size_t index) const;
   /// "/dev/dri/renderD<128 + index>".
   std::string render_node_path(size_t index) const;
+  /// The topology published under topology_root() (node properties, caches, links).
+  const Topology& topology() const;
   /// The private directory holding generation_id, system_properties and nodes/.
   const std::filesystem::path& topology_root() const;
 
@@ -65,7 +68,9 @@ class VirtualKfd {
   /// EBADF for an fd this object did not open. As with KFD, closing files tears nothing down:
   /// the simulated kfd_process lives until the VirtualKfd is destroyed (process exit).
   Status close(int fd);
-  /// `what` names the ioctl in error messages. Errors are errno_status(errno, what).
+  /// `what` names the ioctl in error messages. Errors are errno_status(errno, what). On a render
+  /// node the DRM ioctls libdrm_amdgpu issues are answered (DRM_IOCTL_VERSION, AMDGPU_INFO
+  /// ACCEL_WORKING / DEV_INFO / READ_MMR_REG of GB_ADDR_CONFIG); see docs/simulator.md.
   Status ioctl(int fd, unsigned long request, void* arg, std::string_view what);
   /// The same, returning 0 or the errno (for interposers).
   int ioctl_errno(int fd, unsigned long request, void* arg);
@@ -76,6 +81,26 @@ class VirtualKfd {
   /// Forgets a doorbell mapping handed out by mmap(); anything else goes to munmap(2).
   Status munmap(void* addr, size_t length);
   bool owns_fd(int fd) const;
+  /// Records `newfd`, a duplicate the caller made of `oldfd` (dup/dup2/dup3/F_DUPFD), as the
+  /// same open file (as the kernel's dup shares the struct file). EBADF if oldfd is not ours.
+  Status adopt_dup(int oldfd, int newfd);
+  /// Forgets `fd` without closing it (the descriptor was closed or replaced by the caller).
+  void forget_fd(int fd);
+
+  /// What amdgpu's sysfs reports for GPU `index`: VRAM allocated by this process (the
+  /// mem_info_vram_used the process sees), the VRAM heap, and a busy percentage (100 while any
+  /// compute queue of the GPU has unprocessed packets, else 0: an instantaneous sample, not the
+  /// SMU's averaged activity).
+  struct Usage {
+    uint64_t vram_used = 0;
+    uint64_t vram_total = 0;
+    uint32_t busy_percent = 0;
+  };
+  Usage usage(size_t index) const;
+
+  /// "AMDKFD_IOC_ALLOC_MEMORY_OF_GPU", "DRM_IOCTL_AMDGPU_INFO", ... for a request number on
+  /// /dev/kfd (`render` false) or a render node; "" when unknown.
+  static std::string_view ioctl_name(unsigned long request, bool render);
 
   // ---- fault injection and inspection (tests) ----
   /// Adds a rule on top of AMDHAL_SIM_FAULT; call counts start from the object's creation.
