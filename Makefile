@@ -14,7 +14,8 @@ DEBIAN_PACKAGES := \
   libboost-dev libboost-program-options-dev \
   libpciaccess-dev libdrm-dev libelf-dev libmsgpack-dev nlohmann-json3-dev libfmt-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev \
-  gnuplot-nox
+  gnuplot-nox \
+  rocminfo rocm-smi libhsa-runtime64-1
 
 .PHONY: all deps build run test test-asan test-tsan bench fuzz format clean
 
@@ -50,8 +51,15 @@ test-tsan: deps
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir $(BUILD_TSAN) -L sim -E '^SimKfd' --output-on-failure -j $(JOBS)
 
+# Runs every bench/ program (BENCH_MIN_TIME=0.2 s per benchmark, BENCH_FILTER=regex), keeps the JSON
+# in $(BUILD)/bench/results/, and writes docs/performance.md and docs/bench/*.png (gnuplot).
 bench: build
 	./scripts/bench.sh $(BUILD)
+
+# Rewrites docs/performance.md and the plots from the JSON of the last `make bench`.
+.PHONY: bench-report
+bench-report:
+	python3 scripts/bench_report.py --build $(BUILD)
 
 fuzz: deps
 	./scripts/fuzz.sh $${FUZZ_SECONDS:-60}

@@ -8,12 +8,14 @@
 #include "cli.h"
 
 namespace amdhal::cli {
+Command exec_command();  // cmd_exec.cpp
 namespace {
 
 std::vector<Command> all_commands() {
-  return {list_command(),     info_command(),    copy_command(), fill_command(),
-          dispatch_command(), decode_command(),  demo_command(), stress_command(),
-          overlap_command(),  bringup_command(), regs_command()};
+  return {list_command(),     info_command(),     copy_command(),    fill_command(),
+          dispatch_command(), decode_command(),   demo_command(),    stress_command(),
+          overlap_command(),  saturate_command(), latency_command(), memtest_command(),
+          bringup_command(),  regs_command(),     exec_command()};
 }
 
 po::options_description global_options(GlobalOptions& g) {
@@ -67,11 +69,23 @@ int run(int argc, char** argv) {
   pos.add("command", 1).add("command-args", -1);
 
   const std::vector<Command> cmds = all_commands();
+  // Everything after the first "--" belongs to the command (the program `exec` runs): the
+  // global parser stops there and the command's parser gets "--" and the rest unchanged.
+  int split = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      split = i;
+      break;
+    }
+  }
   po::variables_map vm;
   po::parsed_options parsed(nullptr);
   try {
-    parsed =
-        po::command_line_parser(argc, argv).options(all).positional(pos).allow_unregistered().run();
+    parsed = po::command_line_parser(split, argv)
+                 .options(all)
+                 .positional(pos)
+                 .allow_unregistered()
+                 .run();
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
@@ -106,6 +120,7 @@ int run(int argc, char** argv) {
   // The command's own options: everything the global parser did not claim, minus the name.
   std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
   if (!rest.empty() && rest.front() == name) rest.erase(rest.begin());
+  for (int i = split; i < argc; ++i) rest.emplace_back(argv[i]);
   po::options_description cmd_desc(fmt::format("Options of `amdhal {}`", cmd->name));
   po::positional_options_description cmd_pos;
   if (cmd->options) cmd->options(cmd_desc, cmd_pos);
