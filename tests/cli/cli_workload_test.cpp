@@ -104,9 +104,6 @@ TEST(CliWorkload, StressOneGpuCleanAndCountsAddUp) {
   EXPECT_GT(check_counts(j), 0u);
 }
 
-// One round only: a device opened after the first has no mapping of the KFD event page (the kfd
-// backend maps it to the first GPU that creates an event), so its SDMA engine stalls on the
-// event-slot FENCE after the first signal. The multi-round test below is disabled until then.
 TEST(CliWorkload, StressTwoGpusPeerToPeer) {
   auto r = run_command(
       cli("--json stress sdma --devices sim:gfx942x2 --iterations 1 --sizes 4K --engines 2 "
@@ -487,6 +484,40 @@ TEST(CliWorkload, DeviceListKeepsSimulatorOptionsWithTheirDevice) {
   r = run_command(cli("--device sim:gfx942,vram=oops latency --iterations 3"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("vram"), std::string::npos) << r.err;
+}
+
+TEST(CliWorkload, EveryWorkloadRunsOnTheBareMetalBackend) {
+  // The same plugins on the am backend's own rings (sim/pci), with the same checks.
+  auto r =
+      run_command(cli("--json --backend am --device sim:gfx942 stress sdma --iterations 2 "
+                      "--sizes 4K,64K --pattern iota"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  auto j = parse(r);
+  EXPECT_EQ(j["totals"]["errors"], 0);
+  ASSERT_GE(j["engines"].size(), 2u);
+  EXPECT_GT(check_counts(j), 0u);
+
+  r = run_command(cli("--json --backend am --device sim:gfx942 overlap --scenario compute-copy"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(parse(r)["errors"], 0) << r.out;
+
+  r = run_command(cli(
+      "--json --backend am --device sim:gfx942 saturate --rounds 1 --bytes 1M --work-items 4096"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  j = parse(r);
+  EXPECT_EQ(check_saturation(j, 1 << 20, 4096), 1u << 20);
+  EXPECT_EQ(j["totals"]["errors"], 0);
+
+  r = run_command(cli("--json --backend am --device sim:gfx942 latency --iterations 5 --warmup 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  j = parse(r);
+  for (const auto& k : j["kinds"]) {
+    if (!k.contains("skipped")) check_percentiles(k, 5);
+  }
+
+  r = run_command(cli("--json --backend am --device sim:gfx942 memtest --bytes 1M"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(parse(r)["errors"], 0) << r.out;
 }
 
 // ---- memtest ----
