@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := \
   build-essential cmake ninja-build pkg-config git \
   clang-19 lld-19 llvm-19 libclang-rt-19-dev clang-format \
   libboost-dev libboost-program-options-dev \
-  libpciaccess-dev libdrm-dev libelf-dev libmsgpack-dev nlohmann-json3-dev libfmt-dev \
+  libpciaccess-dev libdrm-dev libelf-dev zlib1g-dev libmsgpack-dev nlohmann-json3-dev libfmt-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev \
   gnuplot-nox \
   rocminfo rocm-smi libhsa-runtime64-1

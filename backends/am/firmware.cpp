@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "discovery.h"
 
@@ -93,18 +94,7 @@ std::string gfx_fw_type_name(uint32_t type) {
 }
 
 uint32_t crc32(std::span<const uint8_t> data) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xffffffffu;
-  for (uint8_t b : data) c = table[(c ^ b) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
+  return static_cast<uint32_t>(::crc32_z(::crc32_z(0, nullptr, 0), data.data(), data.size()));
 }
 
 Expected<FirmwareImage> parse_firmware(std::string path, std::vector<uint8_t> bytes,

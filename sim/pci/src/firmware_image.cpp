@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <zlib.h>
+
 namespace amdhal::sim::pci::fw {
 namespace {
 
@@ -47,18 +49,7 @@ std::vector<uint8_t> payload(uint32_t fw_type, uint16_t ip_major, uint16_t ip_mi
 }  // namespace
 
 uint32_t crc32(const uint8_t* data, size_t len) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xffffffffu;
-  for (size_t i = 0; i < len; ++i) c = table[(c ^ data[i]) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
+  return static_cast<uint32_t>(::crc32_z(::crc32_z(0, nullptr, 0), data, len));
 }
 
 std::vector<std::string> test_firmware_targets() {
