@@ -112,7 +112,7 @@ Command bringup_command() {
   };
   c.details =
       "Steps: identify, driver binding, map BARs, VRAM size, IP discovery, GMC, IH ring, PSP\n"
-      "firmware load, SMU handshake, compute queue, SDMA rings, doorbell routing. Each is printed\n"
+      "firmware load, SMU handshake, doorbell routing, compute queue, SDMA rings. Each is printed\n"
       "with its duration; the first failure stops bring-up (exit status 1). Steps not implemented\n"
       "yet fail with \"not implemented yet: <step>\". The PSP step reads the firmware files the\n"
       "kernel uses (psp_13_0_6_sos.bin, gc_9_4_3_mec.bin, ... for gfx942); every missing file is\n"

@@ -26,12 +26,18 @@ constexpr uint32_t kRegMmIndex = 0x00, kRegMmData = 0x01, kRegMmIndexHi = 0x06;
 constexpr uint32_t kRegRccConfigMemsize = 0xde3;
 
 const char* const kStepNames[] = {
-    "identify",      "driver binding",
-    "map BARs",      "VRAM size",
-    "IP discovery",  "GMC (GART and GPUVM page tables)",
-    "IH ring",       "PSP firmware load",
-    "SMU handshake", "compute queue (MQD/HQD)",
-    "SDMA rings",    "doorbell routing",
+    "identify",
+    "driver binding",
+    "map BARs",
+    "VRAM size",
+    "IP discovery",
+    "GMC (GART and GPUVM page tables)",
+    "IH ring",
+    "PSP firmware load",
+    "SMU handshake",
+    "doorbell routing",
+    "compute queue (MQD/HQD)",
+    "SDMA rings",
 };
 
 }  // namespace
@@ -66,21 +72,51 @@ void AmDevice::unmap_bars() {
 
 Expected<uint32_t> AmDevice::read_reg(uint64_t dword) {
   if (mmio_ == nullptr) return failed_precondition("registers read before BAR5 was mapped");
-  if (dword * 4 + 4 > mmio_bytes_) {
-    return out_of_range(
-        fmt::format("register dword 0x{:x} outside BAR5 (0x{:x} bytes)", dword, mmio_bytes_));
-  }
+  if (dword * 4 + 4 > mmio_bytes_) return indirect_reg(dword, nullptr);
   return port_->reg_read32(fn_.address, kBarMmio, mmio_, dword * 4);
 }
 
 Status AmDevice::write_reg(uint64_t dword, uint32_t value) {
   if (mmio_ == nullptr) return failed_precondition("register written before BAR5 was mapped");
   if (family_ == nullptr) return failed_precondition("register written before identification");
-  if (dword * 4 + 4 > mmio_bytes_) {
-    return out_of_range(
-        fmt::format("register dword 0x{:x} outside BAR5 (0x{:x} bytes)", dword, mmio_bytes_));
-  }
+  if (dword * 4 + 4 > mmio_bytes_) return indirect_reg(dword, &value).status();
   return port_->reg_write32(fn_.address, kBarMmio, mmio_, dword * 4, value);
+}
+
+Expected<uint32_t> AmDevice::indirect_reg(uint64_t dword, const uint32_t* write_value) {
+  // The NBIO index/data pair the kernel uses for registers beyond the MMIO BAR
+  // (amdgpu_device_indirect_rreg/wreg: byte address into the index, read back, then the data).
+  std::optional<ResolvedRegister> index, data;
+  if (family_ != nullptr && !discovery_.blocks.empty()) {
+    for (auto [i, d] : {std::pair{"NBIO.BIF_BX_PF0_RSMU_INDEX", "NBIO.BIF_BX_PF0_RSMU_DATA"},
+                        std::pair{"NBIO.BIF_BX0_PCIE_INDEX2", "NBIO.BIF_BX0_PCIE_DATA2"}}) {
+      auto ri = reg(i);
+      auto rd = reg(d);
+      if (ri.ok() && rd.ok()) {
+        index = *ri;
+        data = *rd;
+        break;
+      }
+    }
+  }
+  if (!index || dword * 4 > 0xffffffffull) {
+    return out_of_range(fmt::format(
+        "register dword 0x{:x} outside BAR5 (0x{:x} bytes) and no NBIO index/data pair to reach "
+        "it",
+        dword, mmio_bytes_));
+  }
+  std::lock_guard lock(indirect_mu_);
+  const uint32_t address = static_cast<uint32_t>(dword * 4);
+  AMDHAL_RETURN_IF_ERROR(
+      port_->reg_write32(fn_.address, kBarMmio, mmio_, index->byte_offset(), address));
+  AMDHAL_RETURN_IF_ERROR(
+      port_->reg_read32(fn_.address, kBarMmio, mmio_, index->byte_offset()).status());
+  if (write_value != nullptr) {
+    AMDHAL_RETURN_IF_ERROR(
+        port_->reg_write32(fn_.address, kBarMmio, mmio_, data->byte_offset(), *write_value));
+    return *write_value;
+  }
+  return port_->reg_read32(fn_.address, kBarMmio, mmio_, data->byte_offset());
 }
 
 Status AmDevice::identify() {
@@ -508,7 +544,14 @@ Status AmDevice::gart_unmap(uint64_t gpu_va) {
 
 void AmDevice::teardown() {
   if (mmio_ == nullptr || family_ == nullptr) return;
-  // PSP ring (psp_v13_0_ring_stop), IH ring, then the hub contexts (the reverse of bring-up).
+  // Doorbell aperture (nbio enable_doorbell_aperture(false)), PSP ring (psp_v13_0_ring_stop), IH
+  // ring, then the hub contexts (the reverse of bring-up).
+  if (doorbell_aperture_open_) {
+    if (auto aper = reg("NBIO.RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN"); aper.ok()) {
+      if (auto v = read_reg(aper->dword); v.ok()) (void)write_reg(aper->dword, *v & ~1u);
+    }
+    doorbell_aperture_open_ = false;
+  }
   if (psp_ring_created_) {
     if (auto c64 = reg("MP0.MP0_SMN_C2PMSG_64"); c64.ok()) {
       (void)write_reg(c64->dword, psp::kCtrlDestroyRings);
@@ -534,7 +577,7 @@ void AmDevice::teardown() {
   gmc_done_ = false;
 }
 
-// ---- compute queue, SDMA rings, doorbell routing (queues.h) ----
+// ---- doorbell routing, compute queue, SDMA rings (queues.h) ----
 
 Expected<std::shared_ptr<VramAllocator>> AmDevice::vram_allocator() {
   std::lock_guard lock(queue_setup_mu_);
@@ -606,13 +649,19 @@ Status AmDevice::setup_sdma_rings() {
 Status AmDevice::setup_doorbell_routing() {
   AMDHAL_ASSIGN_OR_RETURN(QueueHardware * hw, queue_hardware());
   if (doorbells_ == nullptr) return failed_precondition("doorbell routing: BAR2 is not mapped");
-  const uint64_t last_slot = sdma_doorbell_slot(static_cast<uint32_t>(hw->regs.sdma_rings.size()));
+  const uint32_t rings = static_cast<uint32_t>(hw->regs.sdma_rings.size());
+  const uint64_t last_slot = sdma_doorbell_slot(rings);
   if (last_slot * 8 > doorbell_bytes_) {
     return out_of_range(
         fmt::format("doorbell routing: SDMA doorbells reach slot {} beyond BAR2 (0x{:x} bytes)",
                     last_slot, doorbell_bytes_));
   }
-  if (!hw->mec_range_programmed) AMDHAL_RETURN_IF_ERROR(program_mec_doorbell_range(*this, *hw));
+  // NBIO first (aperture, SDMA ranges), then the CP's own range (gfx_v9_0/gfx_v11_0
+  // *_kiq_init_register; the compute step programs it again, as the kernel does per KIQ init).
+  doorbell_aperture_open_ = true;  // teardown closes it again, even after a partial run
+  AMDHAL_ASSIGN_OR_RETURN(std::vector<DoorbellRoute> routes,
+                          program_nbio_doorbell_routing(*this, *hw));
+  AMDHAL_RETURN_IF_ERROR(program_mec_doorbell_range(*this, *hw));
   AMDHAL_ASSIGN_OR_RETURN(uint32_t l, read_reg(hw->regs.mec_doorbell_lower));
   AMDHAL_ASSIGN_OR_RETURN(uint32_t u, read_reg(hw->regs.mec_doorbell_upper));
   for (uint32_t i = 0; i < kHqdCount; ++i) {
@@ -624,11 +673,35 @@ Status AmDevice::setup_doorbell_routing() {
                       HqdSlot::from_index(i).name(), byte, l, u));
     }
   }
+  // Every SDMA ring doorbell must lie in a range routed to its engine.
+  for (uint32_t r = 0; r < rings; ++r) {
+    const uint32_t engine = r / kSdmaRingsPerEngine, dword = sdma_doorbell_slot(r) * 2;
+    const bool routed = std::any_of(routes.begin(), routes.end(), [&](const DoorbellRoute& d) {
+      return engine >= d.first_engine && engine <= d.last_engine && dword >= d.first_dword &&
+             dword < d.first_dword + d.dwords;
+    });
+    if (!routed) {
+      return failed_precondition(fmt::format(
+          "doorbell routing: SDMA{} ring {} doorbell (slot 0x{:x}, dword 0x{:x}) is in no NBIO "
+          "range routed to its engine",
+          engine, r % kSdmaRingsPerEngine, dword / 2, dword));
+    }
+  }
+  std::string sdma;
+  for (const auto& d : routes) {
+    sdma += fmt::format("{}{} slots 0x{:x}-0x{:x} ({})", sdma.empty() ? "" : ", ",
+                        d.first_engine == d.last_engine
+                            ? fmt::format("SDMA{}", d.first_engine)
+                            : fmt::format("SDMA{}-{}", d.first_engine, d.last_engine),
+                        d.first_dword / 2, (d.first_dword + d.dwords) / 2 - 1, d.registers);
+  }
+  const IpBlock* nbio = discovery_.find(hwid::kNbif);
   last_detail = fmt::format(
-      "BAR2 0x{:x} bytes; HQD doorbells bytes 0x{:x}-0x{:x} inside CP_MEC_DOORBELL_RANGE; {} SDMA "
-      "ring doorbells from slot 0x{:x} (NBIO doorbell aperture registers not programmed)",
-      doorbell_bytes_, kMecDoorbellFirst * 8, (kMecDoorbellFirst + kHqdCount - 1) * 8,
-      hw->regs.sdma_rings.size(), kSdmaDoorbellFirst);
+      "BAR2 0x{:x} bytes, NBIO {} doorbell aperture on (RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN); CP: "
+      "HQD slots 0x{:x}-0x{:x} (bytes 0x{:x}-0x{:x}, CP_MEC_DOORBELL_RANGE); SDMA: {}; IH: no "
+      "doorbell (IH_RB_RPTR through MMIO)",
+      doorbell_bytes_, nbio != nullptr ? nbio->version() : "?", kMecDoorbellFirst,
+      kMecDoorbellFirst + kHqdCount - 1, l, u, sdma);
   return ok_status();
 }
 
@@ -667,9 +740,9 @@ BringupReport bringup(PciPort& port, const PciAddress& address, const BringupOpt
       [&] { return dev.setup_ih(); },
       [&] { return dev.load_firmware(options); },
       [&] { return dev.smu_handshake(); },
+      [&] { return dev.setup_doorbell_routing(); },  // doorbell routing
       [&] { return dev.setup_compute_queue(); },     // compute queue (MQD/HQD)
       [&] { return dev.setup_sdma_rings(); },        // SDMA rings
-      [&] { return dev.setup_doorbell_routing(); },  // doorbell routing
   };
   for (size_t i = 0; i < report.steps.size(); ++i) {
     BringupStep& step = report.steps[i];

@@ -3,10 +3,11 @@
 // Order (tinygrad am/amdev.py AMDev.__init__ and the kernel's amdgpu_device_ip_init, see
 // docs/backends.md "am backend"): identify the function (vendor/class/device id against the family
 // registry) → refuse a bound driver (or unbind with force_unbind) → map BARs → VRAM size
-// (RCC_CONFIG_MEMSIZE) → IP discovery → GMC → IH → PSP → SMU → GFX compute queue → SDMA rings →
-// doorbells. GMC, IH, PSP and SMU are implemented for gfx942 and gfx1100 (gmc.h, ih.h, psp.h,
-// smu.h, firmware.h). Steps not implemented yet fail with "not implemented yet: <step>"; the first
-// failing step stops bring-up and the remaining steps are reported as not run. A failed run
+// (RCC_CONFIG_MEMSIZE) → IP discovery → GMC → IH → PSP → SMU → doorbell routing (NBIO aperture and
+// SDMA ranges, MEC range: before any ring, as the kernel's common IP block does) → GFX compute
+// queue → SDMA rings. GMC, IH, PSP and SMU are implemented for gfx942 and gfx1100 (gmc.h, ih.h,
+// psp.h, smu.h, firmware.h). Steps not implemented yet fail with "not implemented yet: <step>"; the
+// first failing step stops bring-up and the remaining steps are reported as not run. A failed run
 // leaves state a second bring-up starts from; ~AmDevice undoes what the steps enabled.
 #pragma once
 
@@ -65,7 +66,10 @@ class AmDevice {
   const DiscoveryTable& discovery() const { return discovery_; }
   bool mapped() const { return mmio_ != nullptr; }
 
-  /// MMIO register access by absolute dword offset (BAR5).
+  /// MMIO register access by absolute dword offset: through BAR5, or, for a register beyond BAR5
+  /// once IP discovery has run, through the NBIO index/data pair (PCIE_INDEX2/DATA2 on NBIO 7.9,
+  /// RSMU_INDEX/DATA on NBIO 4.3: the kernel's amdgpu_device_indirect_rreg/wreg with
+  /// nbio_v7_9/nbio_v4_3 get_pcie_index_offset/get_pcie_data_offset).
   Expected<uint32_t> read_reg(uint64_t dword);
   Status write_reg(uint64_t dword, uint32_t value);
 
@@ -116,8 +120,9 @@ class AmDevice {
   uint32_t smu_version() const { return smu_version_; }
   uint32_t smu_driver_if_version() const { return smu_driver_if_; }
 
-  /// Undoes what bring-up enabled: destroys the PSP ring, disables the IH ring and both hubs'
-  /// VMID 0 contexts. Run by the destructor; stop queues that use VMID 0 first.
+  /// Undoes what bring-up enabled: closes the NBIO doorbell aperture (soc15/soc21 common hw_fini),
+  /// destroys the PSP ring, disables the IH ring and both hubs' VMID 0 contexts. Run by the
+  /// destructor; stop queues that use VMID 0 first.
   void teardown();
 
   /// 32/64-bit VRAM reads and bulk writes (BAR0, or MM_INDEX/MM_DATA beyond the aperture).
@@ -131,14 +136,16 @@ class AmDevice {
 
   std::string last_detail;  ///< set by a step that succeeded: what it found
 
-  // ---- compute queue, SDMA rings, doorbell routing (steps 9-11; queues.h) ----
+  // ---- doorbell routing, compute queue, SDMA rings (steps 10-12; queues.h) ----
   /// Programs CP_MEC_DOORBELL_RANGE_LOWER/UPPER, brings up HQD me1/pipe0/queue0 on a VRAM ring
   /// from its MQD and runs the ring test (PM4 WRITE_DATA through the doorbell).
   Status setup_compute_queue();
   /// Brings up ring 0 of every SDMA engine and runs the ring test (SDMA FENCE) on each.
   Status setup_sdma_rings();
-  /// Checks that every queue doorbell amdhal hands out lies in the routed range (the MEC range
-  /// for HQDs, the BAR2 page for SDMA) and that the doorbell BAR is mapped.
+  /// Routes the doorbells amdhal hands out, as the kernel's soc15/soc21 common init and
+  /// nbio_v7_9.c / nbio_v4_3.c do: enables the NBIO doorbell aperture, programs the NBIO SDMA
+  /// doorbell ranges (program_nbio_doorbell_routing, queues.h) and CP_MEC_DOORBELL_RANGE, reads
+  /// them back, and checks every HQD/SDMA doorbell against them and against BAR2.
   Status setup_doorbell_routing();
   /// The VRAM heap ([kVramHeapStart, VRAM size - 32 MiB), am_memory.h), once the size is known.
   Expected<std::shared_ptr<VramAllocator>> vram_allocator();
@@ -172,6 +179,9 @@ class AmDevice {
   Status program_hub(std::string_view prefix, std::string_view ip, std::string* detail);
   Status flush_hub(std::string_view prefix, std::string_view ip);
   Status psp_submit_load(const FirmwareImage& image, uint32_t* status);
+  /// Register access beyond BAR5 through the NBIO index/data pair.
+  Expected<uint32_t> indirect_reg(uint64_t dword, const uint32_t* write_value);
+  std::mutex indirect_mu_;
   bool gmc_done_ = false;
   bool mmhub_programmed_ = false;
   uint64_t fb_start_ = 0;
@@ -185,6 +195,7 @@ class AmDevice {
   uint32_t ih_rptr_ = 0;
   uint64_t ih_overflows_ = 0;
   bool psp_ring_created_ = false;
+  bool doorbell_aperture_open_ = false;  // set by the doorbell routing step, closed by teardown
   uint32_t psp_wptr_dwords_ = 0;
   uint32_t psp_fence_seq_ = 0;
   std::vector<uint32_t> loaded_fw_;

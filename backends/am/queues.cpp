@@ -13,6 +13,7 @@
 #include "amdhal/packets/stream.h"
 #include "amdhal/ring_writer.h"
 #include "bringup.h"
+#include "registers.h"
 
 namespace amdhal::am {
 namespace {
@@ -208,6 +209,100 @@ Status program_mec_doorbell_range(AmDevice& dev, QueueHardware& hw) {
   }
   hw.mec_range_programmed = true;
   return ok_status();
+}
+
+Expected<std::vector<DoorbellRoute>> program_nbio_doorbell_routing(AmDevice& dev,
+                                                                   QueueHardware& hw) {
+  const IpBlock* nbio = dev.discovery().find(hwid::kNbif);
+  if (nbio == nullptr || dev.family() == nullptr) {
+    return not_found("doorbell routing: IP discovery lists no NBIO block");
+  }
+  const bool v79 = nbio->major == 7 && nbio->minor == 9;
+  const bool v43 = nbio->major == 4 && nbio->minor == 3;
+  if (!v79 && !v43) {
+    return unimplemented(fmt::format(
+        "doorbell routing: the doorbell range registers of NBIO {} are not in amdhal's tables "
+        "(NBIO 7.9 and 4.3 are)",
+        nbio->version()));
+  }
+  auto resolve = [&](std::string_view name) {
+    return resolve_register(fmt::format("NBIO.{}", name), *dev.family(), dev.discovery());
+  };
+  // Writes `value` to `name` and reads it back.
+  auto program = [&](std::string_view name, uint32_t value, std::string_view what) -> Status {
+    AMDHAL_ASSIGN_OR_RETURN(ResolvedRegister r, resolve(name));
+    AMDHAL_RETURN_IF_ERROR(dev.write_reg(r.dword, value));
+    AMDHAL_ASSIGN_OR_RETURN(uint32_t got, dev.read_reg(r.dword));
+    if (got != value) {
+      return failed_precondition(
+          fmt::format("doorbell routing: {} (dword 0x{:x}) read 0x{:08x}, expected 0x{:08x} ({})",
+                      r.name, r.dword, got, value, what));
+    }
+    return ok_status();
+  };
+  auto read = [&](std::string_view name) -> Expected<uint32_t> {
+    AMDHAL_ASSIGN_OR_RETURN(ResolvedRegister r, resolve(name));
+    return dev.read_reg(r.dword);
+  };
+  const uint32_t engines = static_cast<uint32_t>(hw.regs.sdma_rings.size()) / kSdmaRingsPerEngine;
+  const uint32_t per_engine = kSdmaRingsPerEngine * 2;  // dwords
+  std::vector<DoorbellRoute> routes;
+  std::lock_guard lock(hw.mu);
+  if (v79) {
+    // nbio_v7_9_enable_doorbell_aperture.
+    AMDHAL_RETURN_IF_ERROR(program("BIFC_DOORBELL_ACCESS_EN_PF", 0xfffffu, "doorbell access"));
+    AMDHAL_ASSIGN_OR_RETURN(uint32_t aper, read("RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN"));
+    AMDHAL_RETURN_IF_ERROR(
+        program("RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN", aper | 1u, "doorbell aperture enable"));
+    // nbio_v7_9_sdma_doorbell_range, engine e of AID 0: {S2A entry, AWID/RANGE_OFFSET, AWADDR}.
+    constexpr uint32_t kS2a[4][3] = {{1, 0xe, 0x1}, {2, 0x8, 0x2}, {5, 0x9, 0x8}, {6, 0xa, 0x9}};
+    if (engines > 4) {
+      return unimplemented(fmt::format(
+          "doorbell routing: {} SDMA engines; NBIO 7.9 routes 4 per AID and amdhal handles AID 0 "
+          "only",
+          engines));
+    }
+    for (uint32_t e = 0; e < engines; ++e) {
+      const uint32_t first = sdma_doorbell_slot(e * kSdmaRingsPerEngine) * 2;
+      if (first > 0x3ffu) {
+        return out_of_range(
+            fmt::format("doorbell routing: SDMA{} doorbell dword 0x{:x} does not fit "
+                        "BIF_DOORBELL0_RANGE_OFFSET_ENTRY (10 bits)",
+                        e, first));
+      }
+      const uint32_t range = first | (per_engine << 10);
+      const uint32_t ctrl =
+          1u | (kS2a[e][1] << 1) | (kS2a[e][1] << 7) | (per_engine << 17) | (kS2a[e][2] << 28);
+      const std::string entry = fmt::format("DOORBELL0_CTRL_ENTRY_{}", e + 1);
+      const std::string s2a = fmt::format("S2A_DOORBELL_ENTRY_{}_CTRL", kS2a[e][0]);
+      const std::string what = fmt::format("SDMA{} doorbell range dwords [0x{:x}, 0x{:x})", e,
+                                           first, first + per_engine);
+      AMDHAL_RETURN_IF_ERROR(program(entry, range, what));
+      AMDHAL_RETURN_IF_ERROR(program(s2a, ctrl, what));
+      routes.push_back({e, e, first, per_engine, entry + " + " + s2a});
+    }
+    return routes;
+  }
+  // NBIO 4.3: nbio_v4_3_enable_doorbell_aperture, nbio_v4_3_sdma_doorbell_range (instance 0).
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t aper, read("RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN"));
+  AMDHAL_RETURN_IF_ERROR(
+      program("RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN", aper | 1u, "doorbell aperture enable"));
+  const uint32_t first = sdma_doorbell_slot(0) * 2;
+  const uint32_t size = engines * per_engine;
+  if (first > 0x3ffu || size > 0xffu) {
+    return out_of_range(
+        fmt::format("doorbell routing: SDMA doorbells dwords [0x{:x}, 0x{:x}) do not fit "
+                    "S2A_DOORBELL_PORT2_RANGE_OFFSET/RANGE_SIZE",
+                    first, first + size));
+  }
+  AMDHAL_ASSIGN_OR_RETURN(uint32_t ctrl, read("S2A_DOORBELL_ENTRY_2_CTRL"));
+  ctrl &= ~(1u | (0x1fu << 1) | (0x3ffu << 7) | (0xffu << 17) | (0xfu << 28));
+  ctrl |= 1u | (0xeu << 1) | (first << 7) | (size << 17) | (0x3u << 28);
+  AMDHAL_RETURN_IF_ERROR(
+      program("S2A_DOORBELL_ENTRY_2_CTRL", ctrl,
+              fmt::format("SDMA doorbell range dwords [0x{:x}, 0x{:x})", first, first + size)));
+  routes.push_back({0, engines == 0 ? 0 : engines - 1, first, size, "S2A_DOORBELL_ENTRY_2_CTRL"});
+  return routes;
 }
 
 Status hqd_start(AmDevice& dev, QueueHardware& hw, const HqdSlot& slot, const RingSetup& ring) {

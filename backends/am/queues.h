@@ -111,6 +111,35 @@ struct QueueHardware {
 
 /// CP_MEC_DOORBELL_RANGE_LOWER/UPPER over the HQD doorbells (what the sim checks).
 Status program_mec_doorbell_range(AmDevice& dev, QueueHardware& hw);
+
+/// One NBIO doorbell range routed to SDMA engines.
+struct DoorbellRoute {
+  uint32_t first_engine = 0, last_engine = 0;
+  uint32_t first_dword = 0;  ///< first doorbell, in dwords (slot * 2)
+  uint32_t dwords = 0;       ///< range size in dwords
+  std::string registers;     ///< the registers holding it ("DOORBELL0_CTRL_ENTRY_1 + ...")
+};
+
+/// Routes the SDMA ring doorbells through NBIO and opens the doorbell aperture, as the kernel does
+/// (register offsets in registers.cpp, field layouts from nbio_7_9_0_sh_mask.h /
+/// nbio_4_3_0_sh_mask.h):
+///  - NBIO 7.9 (nbio_v7_9.c): nbio_v7_9_enable_doorbell_aperture (BIFC_DOORBELL_ACCESS_EN_PF =
+///    0xfffff, RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN.BIF_DOORBELL_APER_EN bit 0 = 1), then per SDMA
+///    engine e of AID 0 nbio_v7_9_sdma_doorbell_range: DOORBELL0_CTRL_ENTRY_{1+e}
+///    (BIF_DOORBELL0_RANGE_OFFSET_ENTRY 9:0 = first doorbell dword, BIF_DOORBELL0_RANGE_SIZE_ENTRY
+///    14:10 = dwords) and S2A_DOORBELL_ENTRY_{1,2,5,6}_CTRL (PORT_ENABLE bit 0, AWID 5:1 =
+///    0xe/0x8/0x9/0xa, RANGE_OFFSET 16:7 = the same value as AWID, RANGE_SIZE 24:17 = dwords,
+///    AWADDR_31_28_VALUE 31:28 = 0x1/0x2/0x8/0x9).
+///  - NBIO 4.3 (nbio_v4_3.c): nbio_v4_3_enable_doorbell_aperture (BIF_DOORBELL_APER_EN = 1), then
+///    nbio_v4_3_sdma_doorbell_range for instance 0 only, one range for every engine in
+///    S2A_DOORBELL_ENTRY_2_CTRL (read-modify-write: PORT2_ENABLE 1, AWID 0xe, RANGE_OFFSET = first
+///    SDMA doorbell dword, RANGE_SIZE = engines * dwords per engine, AWADDR_31_28_VALUE 0x3).
+/// Each engine's range covers its two ring doorbells (kSdmaRingsPerEngine 64-bit slots). Every
+/// register is read back: a mismatch fails naming the register, its dword, the expected and the
+/// read value. The IH takes no doorbell (IH_RB_RPTR is written through MMIO), so no IH range is
+/// programmed. kUnimplemented for another NBIO version.
+Expected<std::vector<DoorbellRoute>> program_nbio_doorbell_routing(AmDevice& dev,
+                                                                   QueueHardware& hw);
 /// Maps `slot` with `ring` (writes the MQD image, then the HQD registers) and checks that
 /// CP_HQD_ACTIVE reads 1.
 Status hqd_start(AmDevice& dev, QueueHardware& hw, const HqdSlot& slot, const RingSetup& ring);

@@ -100,6 +100,47 @@ namespace {
     "IH_DOORBELL_RPTR", hwid::kOsssys, 0, 0x87, HDR " regIH_DOORBELL_RPTR"            \
   }
 
+// NBIO doorbell routing and indirect register access (used by queues.cpp
+// program_nbio_doorbell_routing and AmDevice::read_reg/write_reg beyond BAR5). Offsets and
+// BASE_IDX from the kernel's nbio_7_9_0_offset.h / nbio_4_3_0_offset.h (cross-checked against
+// tinygrad autogen/am/regs/nbio_7_9_0.py and nbio_4_3_0.py, generated from those headers).
+#define N790 "nbio_7_9_0_offset.h reg"
+#define AMDHAL_NBIO79_REGS                                                                    \
+  {"BIF_BX0_PCIE_INDEX2", hwid::kNbif, 0, 0x000e, N790 "BIF_BX0_PCIE_INDEX2 (BASE_IDX 0)"},   \
+      {"BIF_BX0_PCIE_DATA2", hwid::kNbif, 0, 0x000f, N790 "BIF_BX0_PCIE_DATA2 (BASE_IDX 0)"}, \
+      {"RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN", hwid::kNbif, 2, 0x00c0,                          \
+       N790 "RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN (BASE_IDX 2)"},                               \
+      {"BIFC_DOORBELL_ACCESS_EN_PF", hwid::kNbif, 8, 0xcf6e,                                  \
+       N790 "BIFC_DOORBELL_ACCESS_EN_PF (BASE_IDX 8)"},                                       \
+      {"DOORBELL0_CTRL_ENTRY_1", hwid::kNbif, 8, 0xcd01,                                      \
+       N790 "DOORBELL0_CTRL_ENTRY_1 (BASE_IDX 8)"},                                           \
+      {"DOORBELL0_CTRL_ENTRY_2", hwid::kNbif, 8, 0xcd02,                                      \
+       N790 "DOORBELL0_CTRL_ENTRY_2 (BASE_IDX 8)"},                                           \
+      {"DOORBELL0_CTRL_ENTRY_3", hwid::kNbif, 8, 0xcd03,                                      \
+       N790 "DOORBELL0_CTRL_ENTRY_3 (BASE_IDX 8)"},                                           \
+      {"DOORBELL0_CTRL_ENTRY_4", hwid::kNbif, 8, 0xcd04,                                      \
+       N790 "DOORBELL0_CTRL_ENTRY_4 (BASE_IDX 8)"},                                           \
+      {"S2A_DOORBELL_ENTRY_1_CTRL", hwid::kNbif, 5, 0x7a81,                                   \
+       N790 "S2A_DOORBELL_ENTRY_1_CTRL (BASE_IDX 5)"},                                        \
+      {"S2A_DOORBELL_ENTRY_2_CTRL", hwid::kNbif, 5, 0x7a82,                                   \
+       N790 "S2A_DOORBELL_ENTRY_2_CTRL (BASE_IDX 5)"},                                        \
+      {"S2A_DOORBELL_ENTRY_5_CTRL", hwid::kNbif, 5, 0x7a85,                                   \
+       N790 "S2A_DOORBELL_ENTRY_5_CTRL (BASE_IDX 5)"},                                        \
+  {                                                                                           \
+    "S2A_DOORBELL_ENTRY_6_CTRL", hwid::kNbif, 5, 0x7a86,                                      \
+        N790 "S2A_DOORBELL_ENTRY_6_CTRL (BASE_IDX 5)"                                         \
+  }
+#define N430 "nbio_4_3_0_offset.h reg"
+#define AMDHAL_NBIO43_REGS                                                                        \
+  {"BIF_BX_PF0_RSMU_INDEX", hwid::kNbif, 1, 0x0000, N430 "BIF_BX_PF0_RSMU_INDEX (BASE_IDX 1)"},   \
+      {"BIF_BX_PF0_RSMU_DATA", hwid::kNbif, 1, 0x0001, N430 "BIF_BX_PF0_RSMU_DATA (BASE_IDX 1)"}, \
+      {"RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN", hwid::kNbif, 2, 0x00c0,                              \
+       N430 "RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN (BASE_IDX 2)"},                                   \
+  {                                                                                               \
+    "S2A_DOORBELL_ENTRY_2_CTRL", hwid::kNbif, 3, 0x4f7642,                                        \
+        N430 "S2A_DOORBELL_ENTRY_2_CTRL (BASE_IDX 3)"                                             \
+  }
+
 // One hub's VMID 0 / aperture registers: NAME is the header's name without "reg", P the prefix
 // ("GC" for GFXHUB: GCVM_*, GCMC_VM_*; "MM" for MMHUB: MMVM_*, MMMC_VM_*).
 #define AMDHAL_HUB_REG(P, N, HW, OFF, HDR) \
@@ -112,6 +153,7 @@ constexpr RegisterDef kGfx942Regs[] = {
     AMDHAL_COMMON_REGS,
     AMDHAL_QUEUE_REGS_GFX9,
     AMDHAL_IH_REGS("osssys_4_4_2_offset.h"),
+    AMDHAL_NBIO79_REGS,
     AMDHAL_HUB_REG("GC", "VM_L2_CNTL", hwid::kGc, 0x820, GC943),
     AMDHAL_HUB_REG("GC", "VM_CONTEXT0_CNTL", hwid::kGc, 0x860, GC943),
     AMDHAL_HUB_REG("GC", "VM_INVALIDATE_ENG17_REQ", hwid::kGc, 0x894, GC943),
@@ -170,6 +212,7 @@ constexpr RegisterDef kGfx11Regs[] = {
     AMDHAL_COMMON_REGS,
     AMDHAL_QUEUE_REGS_GFX11,
     AMDHAL_IH_REGS("osssys_6_0_0_offset.h"),
+    AMDHAL_NBIO43_REGS,
     AMDHAL_HUB_REG("GC", "MC_VM_FB_OFFSET", hwid::kGc, 0x15a7, GC1100),
     AMDHAL_HUB_REG("GC", "VM_L2_CNTL", hwid::kGc, 0x15bc, GC1100),
     AMDHAL_HUB_REG("GC", "MC_VM_FB_LOCATION_BASE", hwid::kGc, 0x1678, GC1100),
@@ -222,6 +265,10 @@ constexpr RegisterDef kGfx11Regs[] = {
 #undef MM300
 #undef AMDHAL_HUB_REG
 #undef AMDHAL_IH_REGS
+#undef AMDHAL_NBIO79_REGS
+#undef AMDHAL_NBIO43_REGS
+#undef N790
+#undef N430
 #undef AMDHAL_COMMON_REGS
 #undef AMDHAL_QUEUE_REGS_GFX9
 #undef AMDHAL_QUEUE_REGS_GFX11

@@ -474,7 +474,9 @@ TEST(AmFirmware, BackendAndSimulatorAgreeOnTheFiles) {
     for (size_t i = 0; i < specs.size(); ++i) {
       EXPECT_EQ(specs[i].file, sim_images[i].file);
       EXPECT_EQ(specs[i].psp_sos, sim_images[i].psp_sos);
-      if (!specs[i].psp_sos) EXPECT_EQ(specs[i].gfx_fw_type, sim_images[i].fw_type);
+      if (!specs[i].psp_sos) {
+        EXPECT_EQ(specs[i].gfx_fw_type, sim_images[i].fw_type);
+      }
       EXPECT_EQ(specs[i].header_major, sim_images[i].header_major);
     }
   }

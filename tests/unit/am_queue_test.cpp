@@ -93,6 +93,7 @@ TEST(AmQueues, RegistersResolveForGfx942AndGfx1100) {
 TEST(AmQueues, ComputeQueueStepRunsItsRingTest) {
   Fixture f = brought_up("sim:gfx1100");
   ASSERT_TRUE(sim_vmid0_translates(*f.fn));
+  ASSERT_TRUE(f.dev->setup_doorbell_routing().ok());
   const Status st = f.dev->setup_compute_queue();
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_NE(f.dev->last_detail.find("WRITE_DATA of 0xcafef00d seen"), std::string::npos)
@@ -105,18 +106,22 @@ TEST(AmQueues, ComputeQueueStepRunsItsRingTest) {
 TEST(AmQueues, SdmaRingsStepTestsEveryEngine) {
   Fixture f = brought_up("sim:gfx1100");
   ASSERT_TRUE(sim_vmid0_translates(*f.fn));
+  ASSERT_TRUE(f.dev->setup_doorbell_routing().ok());
+  EXPECT_NE(f.dev->last_detail.find("SDMA0-1 slots 0x100-0x103 (S2A_DOORBELL_ENTRY_2_CTRL)"),
+            std::string::npos)
+      << f.dev->last_detail;
   const Status st = f.dev->setup_sdma_rings();
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_NE(f.dev->last_detail.find("2 engine(s)"), std::string::npos) << f.dev->last_detail;
   EXPECT_NE(f.dev->last_detail.find("FENCE of 0xdeadbeef seen"), std::string::npos)
       << f.dev->last_detail;
-  ASSERT_TRUE(f.dev->setup_doorbell_routing().ok());
-  EXPECT_NE(f.dev->last_detail.find("inside CP_MEC_DOORBELL_RANGE"), std::string::npos);
+  EXPECT_EQ(f.fn->dropped_doorbells(), 0u);
 }
 
 TEST(AmQueues, RingTimeoutNamesRingAddressAndValues) {
   Fixture f = brought_up("sim:gfx1100,fault=ring-timeout");
   ASSERT_TRUE(sim_vmid0_translates(*f.fn));
+  ASSERT_TRUE(f.dev->setup_doorbell_routing().ok());
   const Status st = f.dev->setup_compute_queue();
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded);
@@ -173,11 +178,16 @@ TEST(AmQueues, FullBringupRunsEveryStepOnGfx942AndGfx1100) {
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     ASSERT_EQ(r.steps.size(), 12u);
     for (const auto& s : r.steps) EXPECT_EQ(s.state, BringupStep::State::kOk) << s.name;
-    EXPECT_NE(r.steps[9].detail.find("HQD me1/pipe0/queue0 (doorbell slot 16)"), std::string::npos)
+    EXPECT_EQ(r.steps[9].name, "doorbell routing");
+    EXPECT_NE(r.steps[9].detail.find("doorbell aperture on"), std::string::npos)
         << r.steps[9].detail;
-    EXPECT_NE(r.steps[10].detail.find("ring test passed on each"), std::string::npos)
+    EXPECT_NE(r.steps[9].detail.find("(bytes 0x80-0x178, CP_MEC_DOORBELL_RANGE)"),
+              std::string::npos)
+        << r.steps[9].detail;
+    EXPECT_EQ(r.steps[9].detail.find("not programmed"), std::string::npos) << r.steps[9].detail;
+    EXPECT_NE(r.steps[10].detail.find("HQD me1/pipe0/queue0 (doorbell slot 16)"), std::string::npos)
         << r.steps[10].detail;
-    EXPECT_NE(r.steps[11].detail.find("inside CP_MEC_DOORBELL_RANGE"), std::string::npos)
+    EXPECT_NE(r.steps[11].detail.find("ring test passed on each"), std::string::npos)
         << r.steps[11].detail;
   }
 }

@@ -33,6 +33,18 @@ uint32_t read(SimPciFunction& fn, uint32_t dword) {
   return v.ok() ? *v : 0;
 }
 
+/// NBIO 4.3 (gfx1100): S2A_DOORBELL_ENTRY_2_CTRL at NBIO segment 3 + 0x4f7642 (beyond BAR5,
+/// through RSMU_INDEX/RSMU_DATA at segment 1 + 0x0/0x1) routes SDMA doorbell dwords
+/// [first, first + size): PORT2_ENABLE bit 0, RANGE_OFFSET 16:7, RANGE_SIZE 24:17
+/// (nbio_4_3_0_offset.h / nbio_4_3_0_sh_mask.h).
+void route_sdma_nbio43(SimPciFunction& fn, uint32_t first, uint32_t size) {
+  for (const auto& b : sim_ip_blocks(fn.family())) {
+    if (b.hw_id != kHwIdNbif) continue;
+    write(fn, b.bases.at(1) + 0x0, (b.bases.at(3) + 0x4f7642) * 4);
+    write(fn, b.bases.at(1) + 0x1, 1u | (first << 7) | (size << 17));
+  }
+}
+
 // gfx1100: SDMA0 QUEUE0 registers inside GC segment 0 at 0x80 (gc_11_0_0_offset.h).
 constexpr uint32_t kRbCntl = 0x80, kRbBase = 0x81, kRbBaseHi = 0x82, kRbRptr = 0x83;
 constexpr uint32_t kDoorbell = 0x92, kDoorbellOffset = 0xab;
@@ -57,6 +69,15 @@ TEST(SimPciQueues, SdmaRingEnableStartsACoreQueueAndDisableStopsIt) {
       << fn.last_queue_error();
   write(fn, g.gc0 + kRbCntl, 10u << 1);
   write(fn, g.gc0 + kDoorbell, 1u << 28);
+  // Doorbell enabled, but NBIO routes no SDMA doorbell yet: refused, naming the range register.
+  write(fn, g.gc0 + kRbCntl, (10u << 1) | 1u);
+  EXPECT_EQ(dev.all_queues().size(), 0u);
+  EXPECT_NE(fn.last_queue_error().find("sdma0.gfx: doorbell dword 0x200 is outside the NBIO SDMA "
+                                       "doorbell range (S2A_DOORBELL_ENTRY_2_CTRL 0x00000000"),
+            std::string::npos)
+      << fn.last_queue_error();
+  write(fn, g.gc0 + kRbCntl, 10u << 1);
+  route_sdma_nbio43(fn, 0x200, 8);
   write(fn, g.gc0 + kRbCntl, (10u << 1) | 1u);
   ASSERT_EQ(dev.all_queues().size(), 1u) << fn.last_queue_error();
   EXPECT_EQ(dev.all_queues()[0].name, "sdma0.gfx");
@@ -86,6 +107,43 @@ TEST(SimPciQueues, HqdRegistersAreSelectedPerQueueThroughGrbmGfxCntl) {
   EXPECT_NE(fn.last_queue_error().find("hqd.me1.pipe0.q3"), std::string::npos)
       << fn.last_queue_error();
   EXPECT_NE(fn.last_queue_error().find("DOORBELL_EN clear"), std::string::npos);
+}
+
+TEST(SimPciQueues, DoorbellWritesNeedTheApertureAndARoutedRange) {
+  auto sys = SimPciSystem::from_spec("sim:gfx1100");
+  ASSERT_TRUE(sys.ok());
+  SimPciFunction& fn = (*sys)->function(0);
+  uint32_t nbio_seg2 = 0;
+  for (const auto& b : sim_ip_blocks(fn.family())) {
+    if (b.hw_id == kHwIdNbif) nbio_seg2 = b.bases.at(2);
+  }
+  // Aperture closed (RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN, NBIO segment 2 + 0xc0, resets to 0).
+  EXPECT_FALSE(fn.ring_doorbell(0x100, 8));
+  EXPECT_NE(fn.last_doorbell_error().find("doorbell slot 256 dropped: the doorbell aperture is "
+                                          "disabled"),
+            std::string::npos)
+      << fn.last_doorbell_error();
+  write(fn, nbio_seg2 + 0xc0, 1);
+  EXPECT_EQ(read(fn, nbio_seg2 + 0xc0), 1u);
+  // Open, but slot 0x100 (dword 0x200) is in no range yet.
+  EXPECT_FALSE(fn.ring_doorbell(0x100, 8));
+  EXPECT_NE(fn.last_doorbell_error().find("(dword 0x200) dropped"), std::string::npos)
+      << fn.last_doorbell_error();
+  route_sdma_nbio43(fn, 0x200, 8);
+  EXPECT_TRUE(fn.ring_doorbell(0x100, 8));
+  EXPECT_TRUE(fn.ring_doorbell(0x103, 8));
+  EXPECT_FALSE(fn.ring_doorbell(0x104, 8));  // one past the 8-dword range
+  EXPECT_EQ(fn.dropped_doorbells(), 3u);
+}
+
+TEST(SimPciQueues, DoorbellUnroutedFaultIsKnownByName) {
+  auto f = parse_pci_fault("doorbell-unrouted");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(*f, PciFault::kDoorbellUnrouted);
+  EXPECT_EQ(pci_fault_name(*f), "doorbell-unrouted");
+  auto bad = parse_pci_fault("doorbell-unroute");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("doorbell-unrouted"), std::string::npos);
 }
 
 TEST(SimPciQueues, RingTimeoutFaultIsKnownByName) {

@@ -16,12 +16,14 @@
 namespace amdhal::sim::pci {
 namespace {
 
+// Little-endian stores, bounds-checked (the table layout is computed, so a slip throws here
+// instead of writing past the buffer).
 void put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v);
-  b[at + 1] = static_cast<uint8_t>(v >> 8);
+  b.at(at) = static_cast<uint8_t>(v);
+  b.at(at + 1) = static_cast<uint8_t>(v >> 8);
 }
 void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (size_t i = 0; i < 4; ++i) b.at(at + i) = static_cast<uint8_t>(v >> (8 * i));
 }
 uint16_t byte_sum(const std::vector<uint8_t>& b, size_t from, size_t len) {
   uint32_t s = 0;
@@ -95,7 +97,19 @@ std::vector<SimIpBlock> sim_ip_blocks(const GpuFamily& f) {
   };
   std::vector<SimIpBlock> out;
   // Segment bases in dwords (see the file comment: chosen, shaped like vega20/navi10 headers).
-  out.push_back(blk(kHwIdNbif, 0, v.nbio, {0x00000000, 0x00000014, 0x00000D20, 0x00010400}));
+  // NBIO 7.9 (gfx942) reaches its doorbell routing registers through segments 5
+  // (regS2A_DOORBELL_ENTRY_n_CTRL 0x7a80 + n) and 8 (regDOORBELL0_CTRL_ENTRY_n 0xcd00 + n,
+  // regBIFC_DOORBELL_ACCESS_EN_PF 0xcf6e) of nbio_7_9_0_offset.h: those two bases are chosen so the
+  // registers fall inside BAR5. NBIO 4.3 (gfx1100) has regS2A_DOORBELL_ENTRY_n_CTRL at segment 3 +
+  // 0x4f7640 + n (nbio_4_3_0_offset.h), beyond BAR5: the driver reaches it through the indirect
+  // RSMU_INDEX/RSMU_DATA pair, as the kernel's amdgpu_device_indirect_rreg does.
+  if (v.nbio[0] == 7 && v.nbio[1] == 9) {
+    out.push_back(blk(kHwIdNbif, 0, v.nbio,
+                      {0x00000000, 0x00000014, 0x00000D20, 0x00010400, 0x0241B000, 0x0000E000,
+                       0x04040000, 0x04041000, 0x00004000}));
+  } else {
+    out.push_back(blk(kHwIdNbif, 0, v.nbio, {0x00000000, 0x00000014, 0x00000D20, 0x00010400}));
+  }
   // GC segment 0: 0x2000 on GC 9 (vega20_ip_offset.h GC_BASE), so GC 9.4.3's GCVM/GCMC block
   // (offsets 0x820-0x963) stays clear of the SDMA windows below; 0x1260 on later GCs
   // (navi10_ip_offset.h GC_BASE).

@@ -31,10 +31,11 @@ Expected<PciFault> parse_pci_fault(std::string_view name) {
   if (name == "psp-reject") return PciFault::kPspReject;
   if (name == "smu-noresponse") return PciFault::kSmuNoResponse;
   if (name == "ring-timeout") return PciFault::kRingTimeout;
+  if (name == "doorbell-unrouted") return PciFault::kDoorbellUnrouted;
   return invalid_argument(fmt::format(
       "unknown simulated PCI fault '{}' (known: discovery-signature, discovery-checksum, "
       "memsize-zero, ring-timeout, gmc-noack, ih-stuck, psp-timeout, psp-reject, "
-      "smu-noresponse)",
+      "smu-noresponse, doorbell-unrouted)",
       name));
 }
 
@@ -68,6 +69,10 @@ std::string_view pci_fault_name(PciFault fault) {
       return "psp-reject";
     case PciFault::kSmuNoResponse:
       return "smu-noresponse";
+    case PciFault::kRingTimeout:
+      return "ring-timeout";
+    case PciFault::kDoorbellUnrouted:
+      return "doorbell-unrouted";
     default:
       return "";
   }
@@ -142,7 +147,13 @@ Status SimPciFunction::init() {
   if (mem.vram_size() < kDiscoveryTmrOffset) {
     return invalid_argument("simulated PCI function: VRAM smaller than 64 KiB");
   }
-  queues_ = std::make_unique<SimQueueBlock>(*device_, blocks, fault_ == PciFault::kRingTimeout);
+  queues_ = std::make_unique<SimQueueBlock>(*device_, blocks, fault_ == PciFault::kRingTimeout,
+                                            fault_ == PciFault::kDoorbellUnrouted);
+  for (const auto& b : blocks) {
+    if (b.hw_id != kHwIdNbif || b.instance != 0 || b.bases.size() < 2) continue;
+    indirect_.emplace_back(b.bases[0] + 0x0e, b.bases[0] + 0x0f);  // PCIE_INDEX2 / PCIE_DATA2
+    indirect_.emplace_back(b.bases[1] + 0x00, b.bases[1] + 0x01);  // RSMU_INDEX / RSMU_DATA
+  }
   if (fault_ == PciFault::kDiscoverySignature) std::memset(bin.data(), 0, 4);
   if (fault_ == PciFault::kDiscoveryChecksum) bin[60 + 80 + 4 + 4] ^= 0x01;  // first IP's version
   discovery_size_ = bin.size();
@@ -275,16 +286,45 @@ void SimPciFunction::write_locked(uint32_t dword, uint32_t value) {
   ips_->on_write(dword, value);
 }
 
+bool SimPciFunction::indirect_target(uint32_t dword, uint32_t* target) {
+  for (const auto& [index, data] : indirect_) {
+    if (dword != data) continue;
+    std::lock_guard lock(mutex_);
+    auto it = regs_.find(index);
+    *target = (it == regs_.end() ? 0 : it->second) / 4;  // the index holds a byte address
+    return true;
+  }
+  return false;
+}
+
+uint32_t SimPciFunction::reg_read(uint32_t dword, int depth) {
+  if (uint32_t target = 0; depth == 0 && indirect_target(dword, &target)) {
+    return reg_read(target, depth + 1);
+  }
+  if (queues_ && queues_->handles(dword)) return queues_->read(dword);  // own lock (queues.h)
+  std::lock_guard lock(mutex_);
+  return read_locked(dword);
+}
+
+void SimPciFunction::reg_write(uint32_t dword, uint32_t value, int depth) {
+  if (uint32_t target = 0; depth == 0 && indirect_target(dword, &target)) {
+    reg_write(target, value, depth + 1);
+    return;
+  }
+  if (queues_ && queues_->handles(dword)) {
+    queues_->write(dword, value);  // own lock (queues.h)
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  write_locked(dword, value);
+}
+
 Expected<uint32_t> SimPciFunction::mmio_read32(uint64_t byte_offset) {
   if (byte_offset % 4 != 0 || byte_offset + 4 > kMmioBytes) {
     return out_of_range(fmt::format("MMIO offset 0x{:x} outside BAR5 (0x{:x} bytes) or misaligned",
                                     byte_offset, kMmioBytes));
   }
-  if (queues_ && queues_->handles(static_cast<uint32_t>(byte_offset / 4))) {
-    return queues_->read(static_cast<uint32_t>(byte_offset / 4));  // own lock (queues.h)
-  }
-  std::lock_guard lock(mutex_);
-  return read_locked(static_cast<uint32_t>(byte_offset / 4));
+  return reg_read(static_cast<uint32_t>(byte_offset / 4));
 }
 
 Status SimPciFunction::mmio_write32(uint64_t byte_offset, uint32_t value) {
@@ -292,17 +332,26 @@ Status SimPciFunction::mmio_write32(uint64_t byte_offset, uint32_t value) {
     return out_of_range(fmt::format("MMIO offset 0x{:x} outside BAR5 (0x{:x} bytes) or misaligned",
                                     byte_offset, kMmioBytes));
   }
-  if (queues_ && queues_->handles(static_cast<uint32_t>(byte_offset / 4))) {
-    queues_->write(static_cast<uint32_t>(byte_offset / 4), value);  // own lock (queues.h)
-    return ok_status();
-  }
-  std::lock_guard lock(mutex_);
-  write_locked(static_cast<uint32_t>(byte_offset / 4), value);
+  reg_write(static_cast<uint32_t>(byte_offset / 4), value);
   return ok_status();
 }
 
 std::string SimPciFunction::last_queue_error() const {
   return queues_ ? queues_->last_error() : std::string();
+}
+
+bool SimPciFunction::ring_doorbell(uint32_t slot, uint64_t value) {
+  if (queues_ && !queues_->doorbell_routed(slot)) return false;
+  device_->ring_doorbell(slot, value);
+  return true;
+}
+
+uint64_t SimPciFunction::dropped_doorbells() const {
+  return queues_ ? queues_->dropped_doorbells() : 0;
+}
+
+std::string SimPciFunction::last_doorbell_error() const {
+  return queues_ ? queues_->last_doorbell_error() : std::string();
 }
 
 // ---- SimPciSystem ----

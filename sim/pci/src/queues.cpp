@@ -1,6 +1,8 @@
 // Queue registers of the simulated PCI function (layouts and sources: queues.h).
 #include "queues.h"
 
+#include <iterator>
+
 #include <fmt/format.h>
 
 #if defined(AMDHAL_SIM_PCI_WITH_ISA)
@@ -50,11 +52,26 @@ uint64_t join(uint32_t lo, uint32_t hi) {
   return (static_cast<uint64_t>(hi) << 32) | lo;
 }
 
+// NBIO doorbell registers (offsets and sources: queues.h).
+constexpr uint32_t kNbioAperEn = 0x00c0;         // BASE_IDX 2, both versions
+constexpr uint32_t kNbio79AccessEnPf = 0xcf6e;   // BASE_IDX 8
+constexpr uint32_t kNbio79CtrlEntry0 = 0xcd00;   // BASE_IDX 8
+constexpr uint32_t kNbio79S2aEntry0 = 0x7a80;    // BASE_IDX 5
+constexpr uint32_t kNbio43S2aEntry0 = 0x4f7640;  // BASE_IDX 3
+// S2A_DOORBELL_ENTRY_n_CTRL of SDMA engine e on NBIO 7.9 (nbio_v7_9_sdma_doorbell_range).
+constexpr uint32_t kNbio79SdmaS2a[] = {1, 2, 5, 6};
+
+/// S2A_DOORBELL_ENTRY_n_CTRL fields (nbio_*_sh_mask.h): ENABLE bit 0, RANGE_OFFSET 16:7,
+/// RANGE_SIZE 24:17.
+bool s2a_enabled(uint32_t v) {
+  return (v & 1u) != 0 && ((v >> 17) & 0xffu) != 0;
+}
+
 }  // namespace
 
 SimQueueBlock::SimQueueBlock(Device& device, const std::vector<SimIpBlock>& blocks,
-                             bool ring_timeout)
-    : device_(&device), ring_timeout_(ring_timeout) {
+                             bool ring_timeout, bool unrouted)
+    : device_(&device), ring_timeout_(ring_timeout), unrouted_(unrouted) {
   const bool gfx11 = device.family().pm4 == Pm4Variant::kGfx11;
   const bool gfx9 = device.family().pm4 == Pm4Variant::kGfx9;
   const SimIpBlock* gc = nullptr;
@@ -62,6 +79,27 @@ SimQueueBlock::SimQueueBlock(Device& device, const std::vector<SimIpBlock>& bloc
     if (b.hw_id == kHwIdGc && b.instance == 0) gc = &b;
   }
   if (gc == nullptr || gc->bases.size() < 2 || (!gfx9 && !gfx11)) return;
+  // NBIO doorbell routing registers, where the NBIO version is one amdhal models.
+  for (const auto& b : blocks) {
+    if (b.hw_id != kHwIdNbif || b.instance != 0) continue;
+    if (b.major == 7 && b.minor == 9 && b.bases.size() > 8) {
+      nbio_present_ = nbio79_ = true;
+      regs_[b.bases[2] + kNbioAperEn] = {Kind::kNbio, kAperEn, 0};
+      regs_[b.bases[8] + kNbio79AccessEnPf] = {Kind::kNbio, kAccessEnPf, 0};
+      for (uint32_t i = 0; i < 5; ++i) {
+        regs_[b.bases[8] + kNbio79CtrlEntry0 + i] = {Kind::kNbio, kCtrlEntry0 + i, 0};
+      }
+      for (uint32_t i = 0; i < 16; ++i) {
+        regs_[b.bases[5] + kNbio79S2aEntry0 + i] = {Kind::kNbio, kS2aEntry0 + i, 0};
+      }
+    } else if (b.major == 4 && b.minor == 3 && b.bases.size() > 3) {
+      nbio_present_ = true;
+      regs_[b.bases[2] + kNbioAperEn] = {Kind::kNbio, kAperEn, 0};
+      for (uint32_t i = 0; i < 16; ++i) {
+        regs_[b.bases[3] + kNbio43S2aEntry0 + i] = {Kind::kNbio, kS2aEntry0 + i, 0};
+      }
+    }
+  }
   const uint32_t seg0 = gc->bases[0];
   if (gfx11) {
     regs_[gc->bases[1] + 0x0900] = {Kind::kGrbmGfxCntl, 0, 0};
@@ -151,8 +189,15 @@ uint32_t SimQueueBlock::read(uint32_t dword) {
       return hqd_read(r.reg);
     case Kind::kSdma:
       return sdma_read(r.engine, r.reg);
+    case Kind::kNbio:
+      return nbio(r.reg);
   }
   return 0;
+}
+
+uint32_t SimQueueBlock::nbio(uint32_t r) const {
+  auto it = nbio_.find(r);
+  return it == nbio_.end() ? 0 : it->second;
 }
 
 void SimQueueBlock::write(uint32_t dword, uint32_t value) {
@@ -174,7 +219,87 @@ void SimQueueBlock::write(uint32_t dword, uint32_t value) {
     case Kind::kSdma:
       sdma_write(r.engine, r.reg, value);
       return;
+    case Kind::kNbio: {
+      // "doorbell-unrouted": the SDMA range registers never latch.
+      const bool sdma_range = nbio79_ ? (r.reg >= kCtrlEntry0 + 1 && r.reg <= kCtrlEntry0 + 4)
+                                      : r.reg == kS2aEntry0 + 2;
+      if (unrouted_ && sdma_range) return;
+      nbio_[r.reg] = value;
+      return;
+    }
   }
+}
+
+bool SimQueueBlock::sdma_routed(uint32_t engine, uint32_t dword, std::string* why) const {
+  if (!nbio_present_) return true;
+  if (nbio79_) {
+    if (engine >= std::size(kNbio79SdmaS2a)) {
+      *why = fmt::format("SDMA engine {} has no NBIO 7.9 doorbell range entry", engine);
+      return false;
+    }
+    // DOORBELL0_CTRL_ENTRY_n: RANGE_OFFSET_ENTRY 9:0, RANGE_SIZE_ENTRY 14:10 (dwords).
+    const uint32_t entry = nbio(kCtrlEntry0 + 1 + engine);
+    const uint32_t first = entry & 0x3ffu, size = (entry >> 10) & 0x1fu;
+    const uint32_t s2a = nbio(kS2aEntry0 + kNbio79SdmaS2a[engine]);
+    if (size == 0 || dword < first || dword >= first + size || !s2a_enabled(s2a)) {
+      *why = fmt::format(
+          "doorbell dword 0x{:x} is outside the NBIO doorbell range of SDMA{} "
+          "(DOORBELL0_CTRL_ENTRY_{} 0x{:08x}: dwords [0x{:x}, 0x{:x}); S2A_DOORBELL_ENTRY_{}_CTRL "
+          "0x{:08x}{})",
+          dword, engine, engine + 1, entry, first, first + size, kNbio79SdmaS2a[engine], s2a,
+          s2a_enabled(s2a) ? "" : ", port disabled");
+      return false;
+    }
+    return true;
+  }
+  const uint32_t s2a = nbio(kS2aEntry0 + 2);
+  const uint32_t first = (s2a >> 7) & 0x3ffu, size = (s2a >> 17) & 0xffu;
+  if (!s2a_enabled(s2a) || dword < first || dword >= first + size) {
+    *why = fmt::format(
+        "doorbell dword 0x{:x} is outside the NBIO SDMA doorbell range (S2A_DOORBELL_ENTRY_2_CTRL "
+        "0x{:08x}: dwords [0x{:x}, 0x{:x}){})",
+        dword, s2a, first, first + size, (s2a & 1u) != 0 ? "" : ", port disabled");
+    return false;
+  }
+  return true;
+}
+
+bool SimQueueBlock::doorbell_routed(uint32_t slot) {
+  std::lock_guard lock(mu_);
+  if (!nbio_present_) return true;
+  if ((nbio(kAperEn) & 1u) == 0) {
+    last_doorbell_error_ = fmt::format(
+        "doorbell slot {} dropped: the doorbell aperture is disabled "
+        "(RCC_DEV0_EPF0_RCC_DOORBELL_APER_EN.BIF_DOORBELL_APER_EN = 0)",
+        slot);
+    ++dropped_doorbells_;
+    return false;
+  }
+  const uint64_t byte = uint64_t{slot} * 8;
+  if (byte >= mec_doorbell_lower_ && byte <= mec_doorbell_upper_ && mec_doorbell_upper_ != 0) {
+    return true;
+  }
+  const uint32_t engines = static_cast<uint32_t>(sdma_.size() / 2);
+  std::string why;
+  for (uint32_t e = 0; e < engines; ++e) {
+    if (sdma_routed(e, slot * 2, &why)) return true;
+  }
+  last_doorbell_error_ = fmt::format(
+      "doorbell slot {} (dword 0x{:x}) dropped: outside CP_MEC_DOORBELL_RANGE [0x{:x}, 0x{:x}] and "
+      "every routed NBIO SDMA doorbell range",
+      slot, slot * 2, mec_doorbell_lower_, mec_doorbell_upper_);
+  ++dropped_doorbells_;
+  return false;
+}
+
+uint64_t SimQueueBlock::dropped_doorbells() const {
+  std::lock_guard lock(mu_);
+  return dropped_doorbells_;
+}
+
+std::string SimQueueBlock::last_doorbell_error() const {
+  std::lock_guard lock(mu_);
+  return last_doorbell_error_;
 }
 
 uint32_t SimQueueBlock::hqd_read(uint32_t reg) {
@@ -306,7 +431,12 @@ void SimQueueBlock::sdma_write(uint32_t ring, uint32_t reg, uint32_t value) {
     last_error_ = fmt::format("{}: SDMA_GFX_DOORBELL 0x{:08x} has ENABLE clear", d.name, db);
     return;
   }
-  d.doorbell_index = ((reg_of(kRbDoorbellOffset) >> 2) & 0x03ffffffu) / 2;
+  const uint32_t db_dword = (reg_of(kRbDoorbellOffset) >> 2) & 0x03ffffffu;
+  d.doorbell_index = db_dword / 2;
+  if (std::string why; !sdma_routed(ring / 2, db_dword, &why)) {
+    last_error_ = fmt::format("{}: {}", d.name, why);
+    return;
+  }
   s.enabled = true;
   if (ring_timeout_) return;
   auto id = device_->create_queue(d);

@@ -71,6 +71,10 @@ enum class PciFault : uint8_t {
   kPspReject,           ///< "psp-reject": the PSP refuses the CP MEC firmware image
   kSmuNoResponse,       ///< "smu-noresponse": MP1 never answers (C2PMSG_90 stays 0)
   kRingTimeout,         ///< "ring-timeout": HQDs and SDMA rings report active but never execute
+  /// "doorbell-unrouted": the NBIO SDMA doorbell range registers never latch
+  /// (DOORBELL0_CTRL_ENTRY_1..4 on NBIO 7.9, S2A_DOORBELL_ENTRY_2_CTRL on NBIO 4.3), so SDMA
+  /// doorbells stay unrouted
+  kDoorbellUnrouted,
 };
 
 class SimQueueBlock;
@@ -132,11 +136,30 @@ class SimPciFunction {
   /// Why the last HQD or SDMA ring start did not start a queue ("" if it did; queues.h).
   std::string last_queue_error() const;
 
+  /// A 64-bit doorbell write to `slot` of BAR2: delivered to the device
+  /// (sim::Device::ring_doorbell) if the NBIO routing lets it through (queues.h), else dropped with
+  /// the reason recorded in last_doorbell_error(). Returns whether it was delivered.
+  bool ring_doorbell(uint32_t slot, uint64_t value);
+  /// Doorbell writes dropped by the NBIO routing so far, and why the last one was ("" if none).
+  uint64_t dropped_doorbells() const;
+  std::string last_doorbell_error() const;
+
+  /// Indirect register access (the kernel's amdgpu_device_indirect_rreg/wreg): the byte address
+  /// of a register, which may lie beyond BAR5, written to an index register and the value read
+  /// or written through its data register. Pairs (dwords, discovery-relative):
+  /// regBIF_BX0_PCIE_INDEX2/DATA2 0x0e/0x0f (NBIO BASE_IDX 0) and regBIF_BX_PF0_RSMU_INDEX/DATA
+  /// 0x0/0x1 (NBIO BASE_IDX 1), nbio_7_9_0_offset.h / nbio_4_3_0_offset.h.
+
  private:
   SimPciFunction(Device& device, std::string driver, PciFault fault);
   Status init();
   uint32_t read_locked(uint32_t dword);
   void write_locked(uint32_t dword, uint32_t value);
+  /// Register access by dword (BAR5 or beyond, through the indirect pairs).
+  uint32_t reg_read(uint32_t dword, int depth = 0);
+  void reg_write(uint32_t dword, uint32_t value, int depth = 0);
+  /// If `dword` is an indirect data register, the dword its index register selects.
+  bool indirect_target(uint32_t dword, uint32_t* target);
 
   Device* device_;
   mutable std::mutex mutex_;
@@ -146,8 +169,9 @@ class SimPciFunction {
   std::unordered_map<uint32_t, uint32_t> regs_;  // dword offset -> value (register file)
   std::vector<uint8_t> mmio_shadow_;             // what a mapping of BAR5 sees
   uint64_t discovery_size_ = 0;
-  std::unique_ptr<SimQueueBlock> queues_;  // HQD / SDMA ring registers (queues.h)
-  std::unique_ptr<SimIpModels> ips_;       // GMC hubs, IH, PSP, SMU (ip_models.h)
+  std::unique_ptr<SimQueueBlock> queues_;                // HQD / SDMA ring registers (queues.h)
+  std::unique_ptr<SimIpModels> ips_;                     // GMC hubs, IH, PSP, SMU (ip_models.h)
+  std::vector<std::pair<uint32_t, uint32_t>> indirect_;  // (index dword, data dword) pairs
 };
 
 /// Parsed "sim:<target>[xN][,vram=..][,bound=DRIVER][,fault=NAME]": a simulated system plus one
