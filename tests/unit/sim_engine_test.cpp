@@ -941,6 +941,30 @@ TEST_F(SimEngineTest, AqlCompletionSignalDecrementsAndNotifiesMailbox) {
   EXPECT_EQ(st.read_pointer, 1u);
 }
 
+TEST_F(SimEngineTest, SuspendedQueueFetchesNothingUntilResumed) {
+  Buffer sigs = alloc(4096);
+  Signal done{sigs, 0};
+  done.set(1);
+  TestQueue q = make_queue(QueueType::kAql, 4096);
+  ASSERT_TRUE(dev().set_queue_suspended(q.id(), true).ok());
+  ASSERT_TRUE(dev().set_queue_suspended(q.id(), true).ok());  // idempotent
+  EXPECT_TRUE(q.state().suspended);
+  packets::AqlBarrier b;
+  b.completion_signal = done.va();
+  auto pkt = packets::make_aql_barrier(packets::AqlPacketType::kBarrierAnd, b);
+  ASSERT_TRUE(pkt.ok());
+  q.submit_aql(packets::aql_packet_dwords(*pkt));
+  std::this_thread::sleep_for(30ms);  // many idle polls: a running queue would have finished
+  EXPECT_EQ(done.value(), 1);
+  EXPECT_EQ(q.rptr(), 0u);
+  EXPECT_FALSE(q.state().active);
+  ASSERT_TRUE(dev().set_queue_suspended(q.id(), false).ok());
+  ASSERT_TRUE(q.wait_idle()) << q.dump();
+  EXPECT_EQ(done.value(), 0);
+  EXPECT_FALSE(q.state().suspended);
+  EXPECT_EQ(dev().set_queue_suspended(9999, true).code(), StatusCode::kNotFound);
+}
+
 TEST_F(SimEngineTest, AqlUnpublishedSlotWaitsForItsHeader) {
   Buffer sigs = alloc(4096);
   Signal done{sigs, 0};

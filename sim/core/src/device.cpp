@@ -209,6 +209,14 @@ Status Device::reset_queue(uint32_t queue_id) {
   return queues_[queue_id]->reset();
 }
 
+Status Device::set_queue_suspended(uint32_t queue_id, bool suspended) {
+  std::shared_lock lock(queue_mutex_);
+  if (queue_id >= queues_.size() || !queues_[queue_id]) {
+    return not_found(fmt::format("no queue {} on simulated device {}", queue_id, index()));
+  }
+  return queues_[queue_id]->set_suspended(suspended);
+}
+
 Expected<QueueSnapshot> Device::queue_state(uint32_t queue_id) const {
   std::shared_lock lock(queue_mutex_);
   if (queue_id >= queues_.size() || !queues_[queue_id]) {

@@ -68,7 +68,9 @@ QueueEngine::QueueEngine(Device& device, uint32_t id, const QueueDesc& desc)
       vm_(device.vm(desc.vmid)),
       desc_(desc),
       id_(id),
-      ring_units_(desc.ring_bytes / queue_unit_bytes(desc.type)) {}
+      ring_units_(desc.ring_bytes / queue_unit_bytes(desc.type)),
+      rptr_(desc.initial_read_pointer),
+      wptr_(desc.initial_read_pointer) {}
 
 QueueEngine::~QueueEngine() {
   stop();
@@ -175,6 +177,31 @@ Status QueueEngine::reset() {
   return ok_status();
 }
 
+Status QueueEngine::set_suspended(bool suspended) {
+  std::unique_lock lock(mutex_);
+  if (stop_) return failed_precondition(fmt::format("{}: queue is stopped", desc_.name));
+  if (!suspended) {
+    suspended_ = false;
+    suspend_parked_ = false;
+    if (reset_requests_ == resets_applied_) attention_.store(false, std::memory_order_release);
+    kick_ = true;
+    cv_.notify_all();
+    return ok_status();
+  }
+  if (!suspended_) {
+    suspended_ = true;
+    suspend_parked_ = false;
+    attention_.store(true, std::memory_order_release);
+    cv_.notify_all();
+  }
+  if (!reset_cv_.wait_for(lock, kResetTimeout, [&] { return suspend_parked_ || stop_; })) {
+    return deadline_exceeded(fmt::format(
+        "{}: suspend not applied within {} s: the engine is busy (inside a kernel dispatch?)",
+        desc_.name, std::chrono::duration_cast<std::chrono::seconds>(kResetTimeout).count()));
+  }
+  return ok_status();
+}
+
 QueueSnapshot QueueEngine::snapshot() const {
   uint64_t live_wptr = 0;
   VmFault ignored;
@@ -187,7 +214,8 @@ QueueSnapshot QueueEngine::snapshot() const {
   s.read_pointer = rptr_;
   s.write_pointer = wptr_ok ? std::max(live_wptr, wptr_) : wptr_;
   s.hung = hung_;
-  s.active = !hung_ && !stop_ && (active_ || s.write_pointer != s.read_pointer);
+  s.suspended = suspended_;
+  s.active = !hung_ && !stop_ && !suspended_ && (active_ || s.write_pointer != s.read_pointer);
   s.hang_reason = hang_reason_;
   s.recent.assign(recent_.begin(), recent_.end());
   s.packets_executed = packets_executed_;
@@ -204,7 +232,7 @@ std::string QueueEngine::describe_stall(uint64_t rptr) const {
 
 void QueueEngine::pause(std::unique_lock<std::mutex>& lock, std::chrono::microseconds interval) {
   cv_.wait_for(lock, interval,
-               [&] { return kick_ || stop_ || reset_requests_ != resets_applied_; });
+               [&] { return kick_ || stop_ || suspended_ || reset_requests_ != resets_applied_; });
   kick_ = false;
 }
 
@@ -219,12 +247,22 @@ void QueueEngine::run() {
       apply_reset();
       lock.lock();
       resets_applied_ = target;
-      if (reset_requests_ == resets_applied_ && !stop_) {
+      if (reset_requests_ == resets_applied_ && !stop_ && !suspended_) {
         attention_.store(false, std::memory_order_release);
       }
       reset_cv_.notify_all();
       last_progress = std::chrono::steady_clock::now();
       polls = 0;
+      continue;
+    }
+    if (suspended_) {
+      active_ = false;
+      if (!suspend_parked_) {
+        suspend_parked_ = true;
+        reset_cv_.notify_all();
+      }
+      cv_.wait_for(lock, kIdlePoll,
+                   [&] { return stop_ || !suspended_ || reset_requests_ != resets_applied_; });
       continue;
     }
     if (hung_) {
@@ -306,7 +344,7 @@ void QueueEngine::run() {
     }
 
     lock.lock();
-    if (stop_ || hung_ || reset_requests_ != resets_applied_) continue;
+    if (stop_ || hung_ || suspended_ || reset_requests_ != resets_applied_) continue;
     if (sleep_wait) {
       active_ = true;
       ++polls;

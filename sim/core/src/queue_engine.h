@@ -50,6 +50,9 @@ class QueueEngine {
   /// a few seconds) for the engine thread to apply it; kDeadlineExceeded if it is stuck inside a
   /// kernel dispatch.
   Status reset();
+  /// Suspends (the thread parks and fetches nothing; waits like reset() for the thread to leave
+  /// the packet it is executing) or resumes the queue.
+  Status set_suspended(bool suspended);
   /// Stops and joins the thread (idempotent; the destructor calls it).
   void stop();
 
@@ -150,6 +153,8 @@ class QueueEngine {
   uint64_t reset_requests_ = 0;         // reset() calls so far
   uint64_t resets_applied_ = 0;         // resets the thread applied
   bool hung_ = false;
+  bool suspended_ = false;       // set_suspended(true)
+  bool suspend_parked_ = false;  // the thread has seen suspended_ and fetches nothing
   std::string hang_reason_;
   std::deque<packets::DecodedPacket> recent_;
   uint64_t packets_executed_ = 0;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "vkfd_internal.h"
@@ -306,10 +307,18 @@ void VirtualKfd::Impl::on_interrupt(size_t gpu, const Interrupt& irq) {
       signal_events_of_type(KFD_IOC_EVENT_MEMORY, &d);
       break;
     }
-    case Interrupt::Source::kQueueHung:
+    case Interrupt::Source::kQueueHung: {
+      // What the kernel logs as a ring timeout / queue preemption failure goes to stderr, with the
+      // simulator's decoded reason (the program itself only sees the HW exception event).
+      auto st = gpus[gpu].device->queue_state(irq.queue_id);
+      if (st.ok()) {
+        std::fprintf(stderr, "virtual KFD: queue %s of GPU 0x%x hung: %s\n", st->name.c_str(),
+                     gpus[gpu].gpu_id, st->hang_reason.c_str());
+      }
       // A hung queue is what makes KFD reset the GPU: kfd_signal_hw_exception_event.
       signal_events_of_type(KFD_IOC_EVENT_HW_EXCEPTION, nullptr);
       break;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // The process, memory and queue ioctls of the virtual KFD. Each handler follows the checks and
 // errno values of the kernel function named above it (drivers/gpu/drm/amd/amdkfd/kfd_chardev.c
 // unless noted; kfd_queue.c for the queue buffer rules). Called with Impl::mu held.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -336,6 +337,7 @@ int VirtualKfd::Impl::create_queue(void* arg) {
   if (!buffer_get(a->write_pointer_address, kPage)) return EINVAL;
   if (!buffer_get(a->read_pointer_address, kPage)) return EINVAL;
   if (!buffer_get(a->ring_base_address, a->ring_size)) return EINVAL;
+  const uint64_t ring_bo = refs.back();
   if (compute) {
     if (a->eop_buffer_address != 0) {
       if (a->eop_buffer_size != g->eop_buffer_size) return EINVAL;
@@ -393,6 +395,12 @@ int VirtualKfd::Impl::create_queue(void* arg) {
   q.type = type;
   q.engine = engine;
   q.bo_refs = refs;
+  q.desc = desc;
+  q.ring_bo = ring_bo;
+  q.ring_base = a->ring_base_address;
+  q.ring_size = a->ring_size;
+  q.percentage = a->queue_percentage & 0xFF;
+  q.priority = a->queue_priority;
   for (uint64_t h : refs) bos[h]->queue_refs++;
   g->doorbell_used[slot] = true;
   if (engine != ~0u) g->sdma_queue_count[engine]++;
@@ -423,6 +431,110 @@ int VirtualKfd::Impl::destroy_queue(void* arg) {
   return 0;
 }
 
+// kfd_ioctl_update_queue: percentage (low byte; bits 8-15 are the PM4 target XCC) > 100 or
+// priority > 15 → EINVAL, a non-zero ring address failing access_ok → EFAULT, a ring size that
+// is neither 0 nor a power of two → EINVAL. Then kfd_process_queue_manager.c
+// pqm_update_queue_properties: an unknown queue → EFAULT; a non-null ring (address and size)
+// must be a GPU-mapped buffer of exactly that size (kfd_queue_buffer_get) else EFAULT, and takes
+// over the old ring's reference. The new properties are stored and the queue is re-evaluated:
+// kfd_priv.h QUEUE_IS_ACTIVE = size > 0 && address != 0 && percent > 0 (a null ring or 0 %
+// "disables" the queue: ROCr's AqlQueue::Suspend). On the simulator an inactive queue is
+// suspended (fetches nothing; doorbells are served on resume), an active one resumed; a changed
+// ring re-creates the simulated queue at the old read pointer (the MQD update keeps the saved
+// CP_HQD_PQ_RPTR). Priority is recorded only (the simulator has no queue arbitration).
+int VirtualKfd::Impl::update_queue(void* arg) {
+  auto* a = static_cast<kfd_ioctl_update_queue_args*>(arg);
+  if ((a->queue_percentage & 0xFF) > KFD_MAX_QUEUE_PERCENTAGE) return EINVAL;
+  if (a->queue_priority > KFD_MAX_QUEUE_PRIORITY) return EINVAL;
+  if (a->ring_base_address != 0 && !access_ok(a->ring_base_address, sizeof(uint64_t))) {
+    return EFAULT;
+  }
+  if (!is_power_of_2(a->ring_size) && a->ring_size != 0) return EINVAL;
+  auto it = queues.find(a->queue_id);
+  if (it == queues.end()) return EFAULT;
+  QueueRec& q = it->second;
+  Gpu& g = gpus[q.gpu];
+  const bool has_ring = a->ring_base_address != 0 && a->ring_size != 0;
+  uint64_t new_ring_bo = q.ring_bo;
+  if (has_ring) {
+    new_ring_bo = 0;
+    const uint64_t page = a->ring_base_address & ~(kPage - 1);
+    for (const auto& [h, bo] : bos) {
+      if (std::find(bo->mapped.begin(), bo->mapped.end(), g.index) == bo->mapped.end()) continue;
+      if (page != bo->va || page_align(a->ring_size) != bo->size) continue;
+      new_ring_bo = h;
+      break;
+    }
+    if (new_ring_bo == 0) return EFAULT;  // "ring buf ... not mapped on GPU"
+  }
+  const bool active = has_ring && (a->queue_percentage & 0xFF) > 0;
+  const bool ring_changed = has_ring && (a->ring_base_address != q.desc.ring_address ||
+                                         a->ring_size != q.desc.ring_bytes);
+
+  if (!active || ring_changed) {
+    Status st = g.device->set_queue_suspended(q.sim_queue, true);
+    if (!st.ok()) return ETIME;  // the preemption did not finish (amdkfd_fence_wait_timeout)
+  }
+  if (ring_changed) {
+    auto snap = g.device->queue_state(q.sim_queue);
+    QueueDesc desc = q.desc;
+    desc.ring_address = a->ring_base_address;
+    desc.ring_bytes = a->ring_size;
+    desc.initial_read_pointer = snap.ok() ? snap->read_pointer : 0;
+    g.device->destroy_queue(q.sim_queue).ignore();
+    auto created = g.device->create_queue(desc);
+    if (!created.ok()) {
+      // Keep the queue usable with its old ring (suspended) and report the bad ring.
+      QueueDesc old = q.desc;
+      old.initial_read_pointer = desc.initial_read_pointer;
+      auto again = g.device->create_queue(old);
+      if (!again.ok()) return ENOMEM;
+      q.sim_queue = *again;
+      g.device->set_queue_suspended(q.sim_queue, true).ignore();
+      q.active = false;
+      return EINVAL;
+    }
+    q.sim_queue = *created;
+    q.desc = desc;
+    if (!active) g.device->set_queue_suspended(q.sim_queue, true).ignore();
+  } else if (active) {
+    Status st = g.device->set_queue_suspended(q.sim_queue, false);
+    if (!st.ok()) return EIO;
+  }
+  if (has_ring && new_ring_bo != q.ring_bo) {
+    auto old = bos.find(q.ring_bo);
+    if (old != bos.end()) old->second->queue_refs--;
+    std::replace(q.bo_refs.begin(), q.bo_refs.end(), q.ring_bo, new_ring_bo);
+    bos[new_ring_bo]->queue_refs++;
+    q.ring_bo = new_ring_bo;
+  }
+  q.ring_base = a->ring_base_address;
+  q.ring_size = a->ring_size;
+  q.percentage = a->queue_percentage & 0xFF;
+  q.priority = a->queue_priority;
+  q.active = active;
+  return 0;
+}
+
+// kfd_ioctl_set_cu_mask: num_cu_mask not a multiple of 32 or 0 → EINVAL; more than 1024 bits
+// are cut to 1024 (max_num_cus); the mask is copied from user memory (EFAULT); then
+// kfd_process_queue_manager.c pqm_update_mqd: an unknown queue → EFAULT. Recorded only: the
+// simulator runs every workgroup on its interpreter whatever CUs the mask enables.
+int VirtualKfd::Impl::set_cu_mask(void* arg) {
+  auto* a = static_cast<kfd_ioctl_set_cu_mask_args*>(arg);
+  if (a->num_cu_mask % 32 != 0) return EINVAL;
+  if (a->num_cu_mask == 0) return EINVAL;
+  const uint32_t bits = std::min<uint32_t>(a->num_cu_mask, 1024);
+  std::vector<uint32_t> mask(bits / 32);
+  if (!copy_from_user(mask.data(), a->cu_mask_ptr, mask.size() * sizeof(uint32_t))) {
+    return EFAULT;
+  }
+  auto it = queues.find(a->queue_id);
+  if (it == queues.end()) return EFAULT;
+  it->second.cu_mask = std::move(mask);
+  return 0;
+}
+
 // kfd_ioctl_get_clock_counters: an unknown gpu_id is not an error (gpu_clock_counter 0).
 int VirtualKfd::Impl::get_clock_counters(void* arg) {
   auto* a = static_cast<kfd_ioctl_get_clock_counters_args*>(arg);
@@ -448,12 +560,16 @@ int VirtualKfd::Impl::set_memory_policy(void* arg) {
   return 0;
 }
 
-// kfd_ioctl_set_scratch_backing_va: unknown gpu_id → EINVAL; not bound → ENODEV. No effect.
+// kfd_ioctl_set_scratch_backing_va: unknown gpu_id → EINVAL; not bound → ENODEV; else the value
+// is kept per process and device (pdd->qpd.sh_hidden_private_base, which the kernel programs
+// into SH_HIDDEN_PRIVATE_BASE_VMID for non-HWS scheduling). Kept for the simulator's scratch
+// setup (VirtualKfd::scratch_backing_va); nothing reads it yet.
 int VirtualKfd::Impl::set_scratch_backing_va(void* arg) {
   auto* a = static_cast<kfd_ioctl_set_scratch_backing_va_args*>(arg);
   Gpu* g = gpu_by_id(a->gpu_id);
   if (g == nullptr) return EINVAL;
   if (g->acquired_file == 0) return ENODEV;
+  g->scratch_backing_va = a->va_addr;
   return 0;
 }
 
@@ -540,11 +656,25 @@ Expected<void*> VirtualKfd::Impl::mmap_kfd(void* addr, size_t length, int prot, 
   return errno_status(EINVAL, "reserved memory (not simulated)");
 }
 
-// The render node's mmap of a buffer object (drm_gem_mmap + amdgpu_gem_object_mmap): an offset
-// no BO of this device covers → EINVAL; a file other than the one that acquired the VM →
-// EACCES (drm_vma_node_is_allowed); VRAM allocated without PUBLIC → EPERM (NO_CPU_ACCESS); a
-// mapping longer than the BO → EINVAL. The BO's pages (a memfd) are mapped at `addr`, so the
-// CPU view and the GPU mapping are the same memory.
+// The render node's mmap of a buffer object (drm_gem_mmap, then amdgpu_gem.c
+// amdgpu_gem_object_mmap and ttm_bo_vm.c ttm_bo_mmap_obj): an offset no BO of this device covers
+// → EINVAL; a file other than the one that acquired the VM → EACCES (drm_vma_node_is_allowed);
+// a mapping longer than the BO → EINVAL.
+//  - MAP_PRIVATE without PROT_READ/WRITE/EXEC is accepted for every BO, non-PUBLIC VRAM included:
+//    amdgpu_gem_object_mmap's "Workaround for Thunk bug creating PROT_NONE,MAP_PRIVATE mappings
+//    for debugger access to invisible VRAM" clears VM_MAYWRITE, so the mapping is a reservation
+//    the CPU cannot touch (any access faults) and that mprotect can never make writable. libhsakmt
+//    (fmm.c fmm_allocate_device) maps every non-host-visible VRAM BO, e.g. a queue's EOP buffer,
+//    this way. Here: the BO's pages through a read-only descriptor, PROT_NONE.
+//  - Any other MAP_PRIVATE mapping is a COW mapping → EINVAL (ttm_bo_mmap_obj: "Enforce no COW").
+//  - MAP_SHARED of VRAM allocated without PUBLIC → EPERM. Older kernels created such BOs with
+//    AMDGPU_GEM_CREATE_NO_CPU_ACCESS (amdgpu_amdkfd_gpuvm.c
+//    amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu), which amdgpu_gem_object_mmap refuses with EPERM;
+//    current kernels no longer set that flag and map it. The simulator keeps the strict answer so
+//    that CPU access to VRAM not requested as host-visible is reported rather than silently
+//    working.
+// The BO's pages (a memfd) are mapped at `addr`, so the CPU view and the GPU mapping are the same
+// memory.
 Expected<void*> VirtualKfd::Impl::mmap_render(const FileRec& file, void* addr, size_t length,
                                               int prot, int flags, uint64_t offset) {
   std::lock_guard lock(mu);
@@ -560,12 +690,29 @@ Expected<void*> VirtualKfd::Impl::mmap_render(const FileRec& file, void* addr, s
   if (gpus[file.gpu].acquired_file != file.serial) {
     return errno_status(EACCES, "the buffer object belongs to another render-node file");
   }
-  if (found->kind == BoKind::kVram && (found->flags & KFD_IOC_ALLOC_MEM_FLAGS_PUBLIC) == 0) {
-    return errno_status(EPERM, "VRAM allocated without PUBLIC is not CPU-accessible");
-  }
   const uint64_t within = offset - found->mmap_offset;
   if (length > found->size - within) return errno_status(EINVAL, "longer than the buffer object");
   const int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+  const bool shared = (flags & MAP_SHARED) != 0;
+  const bool access = (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) != 0;
+  if (!shared && access) {
+    return errno_status(EINVAL, "a private (copy-on-write) mapping of a buffer object");
+  }
+  if (!shared) {
+    // The kernel's VM_MAYWRITE-less reservation: a read-only open of the backing memfd makes
+    // mprotect(PROT_WRITE) fail with EACCES, as it does on the real mapping.
+    const std::string path = fmt::format("/proc/self/fd/{}", found->memfd);
+    const int ro = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ro < 0) return errno_status(errno, "buffer object (read-only reopen)");
+    void* p = ::mmap(addr, length, PROT_NONE, fixed | MAP_SHARED, ro, static_cast<off_t>(within));
+    const int err = errno;
+    ::close(ro);
+    if (p == MAP_FAILED) return errno_status(err, "buffer object");
+    return p;
+  }
+  if (found->kind == BoKind::kVram && (found->flags & KFD_IOC_ALLOC_MEM_FLAGS_PUBLIC) == 0) {
+    return errno_status(EPERM, "VRAM allocated without PUBLIC is not CPU-accessible");
+  }
   void* p =
       ::mmap(addr, length, prot, fixed | MAP_SHARED, found->memfd, static_cast<off_t>(within));
   if (p == MAP_FAILED) return errno_status(errno, "buffer object");

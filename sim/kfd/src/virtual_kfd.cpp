@@ -68,7 +68,7 @@ const IoctlDesc kIoctls[] = {
     VKFD_IOCTL(SET_MEMORY_POLICY, &VirtualKfd::Impl::set_memory_policy),
     VKFD_IOCTL(GET_CLOCK_COUNTERS, &VirtualKfd::Impl::get_clock_counters),
     VKFD_IOCTL(GET_PROCESS_APERTURES, nullptr),
-    VKFD_IOCTL(UPDATE_QUEUE, nullptr),
+    VKFD_IOCTL(UPDATE_QUEUE, &VirtualKfd::Impl::update_queue),
     VKFD_IOCTL(CREATE_EVENT, &VirtualKfd::Impl::create_event),
     VKFD_IOCTL(DESTROY_EVENT, &VirtualKfd::Impl::destroy_event),
     VKFD_IOCTL(SET_EVENT, &VirtualKfd::Impl::set_event),
@@ -87,7 +87,7 @@ const IoctlDesc kIoctls[] = {
     VKFD_IOCTL(FREE_MEMORY_OF_GPU, &VirtualKfd::Impl::free_memory),
     VKFD_IOCTL(MAP_MEMORY_TO_GPU, &VirtualKfd::Impl::map_memory),
     VKFD_IOCTL(UNMAP_MEMORY_FROM_GPU, &VirtualKfd::Impl::unmap_memory),
-    VKFD_IOCTL(SET_CU_MASK, nullptr),
+    VKFD_IOCTL(SET_CU_MASK, &VirtualKfd::Impl::set_cu_mask),
     VKFD_IOCTL(GET_QUEUE_WAVE_STATE, nullptr),
     VKFD_IOCTL(GET_DMABUF_INFO, nullptr),
     VKFD_IOCTL(IMPORT_DMABUF, nullptr),
@@ -539,6 +539,30 @@ uint64_t VirtualKfd::ioctl_calls(std::string_view name) const {
   if (name.starts_with("AMDKFD_IOC_")) name.remove_prefix(11);
   auto it = impl_->call_counts.find(name);
   return it == impl_->call_counts.end() ? 0 : it->second;
+}
+
+uint64_t VirtualKfd::scratch_backing_va(size_t index) const {
+  std::lock_guard lock(impl_->mu);
+  return index < impl_->gpus.size() ? impl_->gpus[index].scratch_backing_va : 0;
+}
+
+Expected<VirtualKfd::QueueInfo> VirtualKfd::queue_info(uint32_t queue_id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->queues.find(queue_id);
+  if (it == impl_->queues.end()) {
+    return not_found(fmt::format("virtual KFD: no queue {}", queue_id));
+  }
+  const vkfd::QueueRec& q = it->second;
+  QueueInfo info;
+  info.gpu_index = q.gpu;
+  info.sim_queue = q.sim_queue;
+  info.ring_base = q.ring_base;
+  info.ring_size = q.ring_size;
+  info.percentage = q.percentage;
+  info.priority = q.priority;
+  info.active = q.active;
+  info.cu_mask = q.cu_mask;
+  return info;
 }
 
 VirtualKfd::Counts VirtualKfd::counts() const {

@@ -87,6 +87,7 @@ struct Gpu {
   uint32_t sdma_queues_per_engine = 8;
   std::vector<uint32_t> sdma_queue_count;  // per engine
   std::vector<bool> doorbell_used;
+  uint64_t scratch_backing_va = 0;  // SET_SCRATCH_BACKING_VA (qpd.sh_hidden_private_base)
   int mmio_memfd = -1;
   uint8_t* mmio_page = nullptr;
 };
@@ -99,6 +100,15 @@ struct QueueRec {
   uint32_t type = 0;
   uint32_t engine = ~0u;  // SDMA engine index
   std::vector<uint64_t> bo_refs;
+  QueueDesc desc;        // what the simulated queue was created with
+  uint64_t ring_bo = 0;  // handle of the ring's BO (also in bo_refs)
+  // queue_properties set by CREATE_QUEUE / UPDATE_QUEUE / SET_CU_MASK.
+  uint64_t ring_base = 0;
+  uint64_t ring_size = 0;
+  uint32_t percentage = 100;
+  uint32_t priority = 0;
+  bool active = true;  // QUEUE_IS_ACTIVE: ring set and percentage > 0
+  std::vector<uint32_t> cu_mask;
 };
 
 struct Event;
@@ -194,6 +204,8 @@ struct VirtualKfd::Impl {
   int wait_events(void* arg);
   int set_xnack_mode(void* arg);
   int get_tile_config(void* arg);
+  int update_queue(void* arg);
+  int set_cu_mask(void* arg);
 
   // ---- DRM ioctls on render nodes (drm.cpp) ----
   int drm_ioctl(const vkfd::FileRec& file, unsigned long request, void* arg);

@@ -45,6 +45,10 @@ struct QueueDesc {
       0;  ///< GPU VA the engine reads the write pointer from (64-bit), 0 = doorbell only
   uint32_t doorbell_index = 0;  ///< 64-bit slot in the doorbell page
   std::string name;             ///< for messages: "sdma0.q1", "compute.q0"
+  /// Read (and last seen write) pointer the engine starts from, in engine units: 0 for a new
+  /// queue; the old queue's read pointer when a queue is re-created with a new ring (what an
+  /// MQD update that keeps the saved CP_HQD_PQ_RPTR does).
+  uint64_t initial_read_pointer = 0;
 };
 
 /// An interrupt the device raises (end-of-pipe with int_sel, SDMA TRAP, faults, hangs).
@@ -65,6 +69,7 @@ struct QueueSnapshot {
   uint64_t write_pointer = 0;
   bool active = false;
   bool hung = false;
+  bool suspended = false;   ///< set_queue_suspended(true): the engine fetches nothing
   std::string hang_reason;  ///< decoded description of the bad packet, the fault, or the stall
   std::vector<packets::DecodedPacket> recent;  ///< last packets executed (oldest first)
   uint64_t packets_executed = 0;
@@ -133,6 +138,10 @@ class Device {
   void destroy_all_queues();
   /// Clears a hung queue: read pointer := write pointer, hang state cleared, queue runs again.
   Status reset_queue(uint32_t queue_id);
+  /// Suspends (stops fetching packets; returns once the engine has left the packet it was
+  /// executing, kDeadlineExceeded after a few seconds inside a kernel dispatch) or resumes a
+  /// queue. Doorbells rung while suspended are served on resume. Idempotent.
+  Status set_queue_suspended(uint32_t queue_id, bool suspended);
   Expected<QueueSnapshot> queue_state(uint32_t queue_id) const;
   std::vector<QueueSnapshot> all_queues() const;
 

@@ -98,6 +98,25 @@ class VirtualKfd {
   };
   Usage usage(size_t index) const;
 
+  /// What SET_SCRATCH_BACKING_VA last stored for GPU `index` (the kernel's
+  /// qpd.sh_hidden_private_base, kept as passed: libhsakmt passes the scratch VA >> 16); 0 until
+  /// it is called.
+  uint64_t scratch_backing_va(size_t index) const;
+
+  /// A user queue's properties as CREATE_QUEUE / UPDATE_QUEUE / SET_CU_MASK left them.
+  struct QueueInfo {
+    size_t gpu_index = 0;
+    uint32_t sim_queue = 0;  ///< the simulated device's queue id (Device::queue_state)
+    uint64_t ring_base = 0;
+    uint64_t ring_size = 0;
+    uint32_t percentage = 0;
+    uint32_t priority = 0;
+    bool active = false;            ///< ring set and percentage > 0: the queue fetches packets
+    std::vector<uint32_t> cu_mask;  ///< as last set (recorded only: the simulator ignores it)
+  };
+  /// kNotFound for an unknown queue id.
+  Expected<QueueInfo> queue_info(uint32_t queue_id) const;
+
   /// "AMDKFD_IOC_ALLOC_MEMORY_OF_GPU", "DRM_IOCTL_AMDGPU_INFO", ... for a request number on
   /// /dev/kfd (`render` false) or a render node; "" when unknown.
   static std::string_view ioctl_name(unsigned long request, bool render);
