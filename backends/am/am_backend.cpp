@@ -52,16 +52,6 @@ DeviceInfo describe(const PciFunction& f, const GpuFamily& fam) {
   return info;
 }
 
-/// Rewrites records of simulated functions with their sim: ids.
-void name_sim_device(DeviceInfo& d, std::string_view spec, uint32_t index, uint32_t count) {
-  d.id = sim_device_id(spec, index, count);
-  d.simulated = true;
-  d.name += " [simulated]";
-  d.properties.emplace_back("sim_spec", std::string(spec));
-  d.properties.emplace_back("sim_pci_address", d.pci_bdf);
-  d.pci_bdf.clear();
-}
-
 class AmBackend final : public Backend {
  public:
   explicit AmBackend(std::shared_ptr<const void> anchor) : anchor_(std::move(anchor)) {}
@@ -91,7 +81,7 @@ class AmBackend final : public Backend {
         auto fam = find_family_by_pci_id(fns[i].device_id);
         if (!fam.ok()) continue;
         DeviceInfo d = describe(fns[i], **fam);
-        name_sim_device(d, spec, i, static_cast<uint32_t>(fns.size()));
+        mark_simulated(d, spec, i, static_cast<uint32_t>(fns.size()));
         devices.push_back(std::move(d));
       }
     }
@@ -169,7 +159,7 @@ class AmBackend final : public Backend {
     const PciFunction& f = fns[sid.index];
     AMDHAL_ASSIGN_OR_RETURN(const GpuFamily* fam, find_family_by_pci_id(f.device_id));
     DeviceInfo info = describe(f, *fam);
-    name_sim_device(info, sid.spec, sid.index, static_cast<uint32_t>(fns.size()));
+    mark_simulated(info, sid.spec, sid.index, static_cast<uint32_t>(fns.size()));
     info.id = std::string(id);
     AMDHAL_ASSIGN_OR_RETURN(auto dev, open_am_device(port, f.address, std::move(info), anchor_));
     return std::shared_ptr<Device>(adopt<Device>(std::move(dev), anchor_));

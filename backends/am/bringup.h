@@ -5,8 +5,8 @@
 // registry) → refuse a bound driver (or unbind with force_unbind) → map BARs → VRAM size
 // (RCC_CONFIG_MEMSIZE) → IP discovery → GMC → IH → PSP → SMU → doorbell routing (NBIO aperture and
 // SDMA ranges, MEC range: before any ring, as the kernel's common IP block does) → GFX compute
-// queue → SDMA rings. GMC, IH, PSP and SMU are implemented for gfx942 and gfx1100 (gmc.h, ih.h,
-// psp.h, smu.h, firmware.h). Steps not implemented yet fail with "not implemented yet: <step>"; the
+// queue → SDMA rings. Every step is implemented for gfx942 and gfx1100 (gmc.h, ih.h,
+// psp.h, smu.h, firmware.h); other families stop at GMC with "not implemented yet". The
 // first failing step stops bring-up and the remaining steps are reported as not run. A failed run
 // leaves state a second bring-up starts from; ~AmDevice undoes what the steps enabled.
 #pragma once

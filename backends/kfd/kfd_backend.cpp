@@ -57,15 +57,7 @@ class SimKfdDevice final : public Device {
 /// Rewrites the topology-derived records of a simulated system with their sim: ids.
 void name_sim_devices(std::vector<DeviceInfo>& devices, std::string_view spec) {
   const auto n = static_cast<uint32_t>(devices.size());
-  for (uint32_t i = 0; i < n; ++i) {
-    DeviceInfo& d = devices[i];
-    d.id = sim_device_id(spec, i, n);
-    d.simulated = true;
-    d.name += " [simulated]";
-    d.properties.emplace_back("sim_spec", std::string(spec));
-    d.properties.emplace_back("sim_pci_address", d.pci_bdf);
-    d.pci_bdf.clear();
-  }
+  for (uint32_t i = 0; i < n; ++i) mark_simulated(devices[i], spec, i, n);
 }
 
 /// Adds what a user can do about a failed open of /dev/kfd.

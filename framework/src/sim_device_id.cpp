@@ -1,6 +1,8 @@
 // Simulated device ids (sim_device_id.h).
 #include "amdhal/sim_device_id.h"
 
+#include "amdhal/device.h"
+
 #include <fmt/format.h>
 
 namespace amdhal {
@@ -34,6 +36,16 @@ Expected<SimDeviceId> parse_sim_device_id(std::string_view id) {
 std::string sim_device_id(std::string_view spec, uint32_t index, uint32_t device_count) {
   if (device_count <= 1 && index == 0) return std::string(spec);
   return fmt::format("{}#{}", spec, index);
+}
+
+void mark_simulated(DeviceInfo& info, std::string_view spec, uint32_t index,
+                    uint32_t device_count) {
+  info.id = sim_device_id(spec, index, device_count);
+  info.simulated = true;
+  info.name += " [simulated]";
+  info.properties.emplace_back("sim_spec", std::string(spec));
+  info.properties.emplace_back("sim_pci_address", info.pci_bdf);
+  info.pci_bdf.clear();
 }
 
 }  // namespace amdhal

@@ -24,4 +24,11 @@ Expected<SimDeviceId> parse_sim_device_id(std::string_view id);
 /// "spec" for index 0 of a single-device spec, else "spec#index".
 std::string sim_device_id(std::string_view spec, uint32_t index, uint32_t device_count);
 
+struct DeviceInfo;
+/// Turns the record a backend built for device `index` of the simulated system `spec` into a
+/// simulated device's: the sim: id, `simulated`, " [simulated]" after the name, and the spec and
+/// simulated PCI address as properties (the PCI address is not a real bus address, so it leaves
+/// `pci_bdf`).
+void mark_simulated(DeviceInfo& info, std::string_view spec, uint32_t index, uint32_t device_count);
+
 }  // namespace amdhal

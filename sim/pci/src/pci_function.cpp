@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -19,24 +20,30 @@ constexpr uint32_t kBarIoFlag = 0x1;
 constexpr uint64_t kDoorbellBarBytes = 2ull << 20;  // 2 MiB doorbell aperture, as on dGPUs
 constexpr uint64_t kIoBarBytes = 256;
 
+// The names faults go by in a device spec (fault=NAME) and AMDHAL_SIM_FAULT=pci:NAME.
+constexpr std::pair<std::string_view, PciFault> kFaultNames[] = {
+    {"discovery-signature", PciFault::kDiscoverySignature},
+    {"discovery-checksum", PciFault::kDiscoveryChecksum},
+    {"memsize-zero", PciFault::kMemsizeZero},
+    {"ring-timeout", PciFault::kRingTimeout},
+    {"gmc-noack", PciFault::kGmcNoAck},
+    {"ih-stuck", PciFault::kIhStuck},
+    {"psp-timeout", PciFault::kPspTimeout},
+    {"psp-reject", PciFault::kPspReject},
+    {"smu-noresponse", PciFault::kSmuNoResponse},
+    {"doorbell-unrouted", PciFault::kDoorbellUnrouted},
+};
+
 }  // namespace
 
 Expected<PciFault> parse_pci_fault(std::string_view name) {
-  if (name == "discovery-signature") return PciFault::kDiscoverySignature;
-  if (name == "discovery-checksum") return PciFault::kDiscoveryChecksum;
-  if (name == "memsize-zero") return PciFault::kMemsizeZero;
-  if (name == "gmc-noack") return PciFault::kGmcNoAck;
-  if (name == "ih-stuck") return PciFault::kIhStuck;
-  if (name == "psp-timeout") return PciFault::kPspTimeout;
-  if (name == "psp-reject") return PciFault::kPspReject;
-  if (name == "smu-noresponse") return PciFault::kSmuNoResponse;
-  if (name == "ring-timeout") return PciFault::kRingTimeout;
-  if (name == "doorbell-unrouted") return PciFault::kDoorbellUnrouted;
-  return invalid_argument(fmt::format(
-      "unknown simulated PCI fault '{}' (known: discovery-signature, discovery-checksum, "
-      "memsize-zero, ring-timeout, gmc-noack, ih-stuck, psp-timeout, psp-reject, "
-      "smu-noresponse, doorbell-unrouted)",
-      name));
+  std::string known;
+  for (const auto& [n, f] : kFaultNames) {
+    if (n == name) return f;
+    known += known.empty() ? "" : ", ";
+    known += n;
+  }
+  return invalid_argument(fmt::format("unknown simulated PCI fault '{}' (known: {})", name, known));
 }
 
 SimPciFunction::SimPciFunction(Device& device, std::string driver, PciFault fault)
@@ -52,30 +59,10 @@ SimPciFunction::~SimPciFunction() {
 }
 
 std::string_view pci_fault_name(PciFault fault) {
-  switch (fault) {
-    case PciFault::kDiscoverySignature:
-      return "discovery-signature";
-    case PciFault::kDiscoveryChecksum:
-      return "discovery-checksum";
-    case PciFault::kMemsizeZero:
-      return "memsize-zero";
-    case PciFault::kGmcNoAck:
-      return "gmc-noack";
-    case PciFault::kIhStuck:
-      return "ih-stuck";
-    case PciFault::kPspTimeout:
-      return "psp-timeout";
-    case PciFault::kPspReject:
-      return "psp-reject";
-    case PciFault::kSmuNoResponse:
-      return "smu-noresponse";
-    case PciFault::kRingTimeout:
-      return "ring-timeout";
-    case PciFault::kDoorbellUnrouted:
-      return "doorbell-unrouted";
-    default:
-      return "";
+  for (const auto& [n, f] : kFaultNames) {
+    if (f == fault) return n;
   }
+  return "";
 }
 
 PciFault SimPciFunction::fault() const {
