@@ -40,6 +40,7 @@ Expected<std::unique_ptr<AmQueue>> AmQueue::create(std::shared_ptr<AmDeviceState
                            index % kSdmaRingsPerEngine == 0 ? "GFX" : "PAGE");
     q->doorbell_slot_ = sdma_doorbell_slot(index);
   }
+  q->who_ = fmt::format("am: {} queue ({})", queue_kind_name(kind), q->name_);
   const std::string what =
       fmt::format("am: creating a {} queue on {} ({})", queue_kind_name(kind), info.id, q->name_);
   auto alloc = [&](uint64_t bytes, std::string_view role) -> Expected<VramBlock> {
@@ -118,9 +119,8 @@ Status AmQueue::submit(const CommandBuffer& commands) {
   target.family = &device_->family();
   target.queue = kind_;
   target.signal_interrupts = true;  // signals with an event id raise IH entries (am_signal.h)
-  const std::string who = fmt::format("am: {} queue ({})", queue_kind_name(kind_), name_);
   AMDHAL_RETURN_IF_ERROR(encode_into_ring(commands, timeline_, next, submitted_, target, *staging_,
-                                          *ring_, kBackpressureTimeout, who));
+                                          *ring_, kBackpressureTimeout, who_));
   const uint64_t doorbell = ring_->publish();
   AMDHAL_RETURN_IF_ERROR(device_->hw().write_doorbell64(doorbell_slot_, doorbell));
   submitted_ = next;

@@ -52,6 +52,7 @@ class AmQueue final : public Queue {
   std::shared_ptr<AmDeviceState> device_;
   QueueKind kind_;
   std::string name_;
+  std::string who_;  // "am: compute queue (me1/pipe0/queue0)": error context, set once
   std::optional<HqdSlot> hqd_;
   std::optional<uint32_t> sdma_ring_;
   bool started_ = false;

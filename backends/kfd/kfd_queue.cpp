@@ -219,6 +219,9 @@ Expected<std::unique_ptr<KfdQueue>> KfdQueue::create(std::shared_ptr<KfdDeviceSt
   Status st = device->process().ioctl(AMDKFD_IOC_CREATE_QUEUE, &args, "AMDKFD_IOC_CREATE_QUEUE");
   if (!st.ok()) return st.with_context(what);
   q->queue_id_ = args.queue_id;
+  q->label_ =
+      fmt::format("{} queue {} on GPU {}", queue_kind_name(kind), args.queue_id, device->gpu_id());
+  q->who_ = "kfd: " + q->label_;
   q->created_ = true;
   if (kind == QueueKind::kComputeAql) {
     reinterpret_cast<AmdQueueAbi*>(page)->hsa_queue.id = args.queue_id;
@@ -259,10 +262,6 @@ KfdQueue::~KfdQueue() {
   ring_.reset();
 }
 
-std::string KfdQueue::label() const {
-  return fmt::format("{} queue {} on GPU {}", queue_kind_name(kind_), queue_id_, device_->gpu_id());
-}
-
 Status KfdQueue::submit(const CommandBuffer& commands) {
   std::lock_guard lock(mu_);
   const uint64_t next = submitted_ + 1;
@@ -271,8 +270,7 @@ Status KfdQueue::submit(const CommandBuffer& commands) {
   target.queue = kind_;
   target.signal_interrupts = true;
   AMDHAL_RETURN_IF_ERROR(encode_into_ring(commands, timeline_, next, submitted_, target, *staging_,
-                                          *ring_writer_, kBackpressureTimeout,
-                                          fmt::format("kfd: {}", label())));
+                                          *ring_writer_, kBackpressureTimeout, who_));
   const uint64_t doorbell_value = ring_writer_->publish();
   std::atomic_ref<uint64_t>(*doorbell_).store(doorbell_value, std::memory_order_release);
   submitted_ = next;
@@ -291,7 +289,7 @@ Status KfdQueue::wait_idle(std::chrono::nanoseconds timeout) {
 }
 
 QueueState KfdQueue::state() const {
-  return ring_writer_->state(label());
+  return ring_writer_->state(label_);
 }
 
 }  // namespace amdhal::kfd

@@ -85,7 +85,8 @@ class KfdQueue final : public Queue {
  private:
   explicit KfdQueue(std::shared_ptr<KfdDeviceState> device, QueueKind kind);
 
-  std::string label() const;  // "compute queue 3 on GPU 1234"
+  std::string label_;  // "compute queue 3 on GPU 1234", set once the queue exists
+  std::string who_;    // "kfd: " + label_: error context for submissions
 
   std::shared_ptr<KfdDeviceState> device_;
   QueueKind kind_;
