@@ -147,18 +147,17 @@ TEST_F(EncoderTest, SdmaVerbsForEveryFamily) {
     ASSERT_TRUE(e.status.ok()) << e.status.to_string();
     EXPECT_EQ(names(e.packets),
               (std::vector<std::string>{"COPY_LINEAR", "CONSTANT_FILL", "TIMESTAMP", "NOP",
-                                        "POLL_REGMEM", "FENCE", "FENCE", "TRAP"}));
+                                        "POLL_REGMEM", "ATOMIC", "TRAP"}));
     EXPECT_EQ(e.packets[0].field("src_addr"), 0x2'0000'0020ull);
     EXPECT_EQ(e.packets[0].field("dst_addr"), 0x1'0000'0010ull);
     EXPECT_EQ(e.packets[1].field("data"), 0xA5A5A5A5u);
     EXPECT_EQ(e.packets[2].field("addr"), 0x1'0000'0008ull);
     EXPECT_EQ(e.packets[4].field("reference"), 5u);
-    // Low dword first, then high: a waiter never sees the new high with the old low.
+    // The whole 64-bit value in one write (ATOMIC swap): nothing lands after a waiter saw it.
     EXPECT_EQ(e.packets[5].field("addr"), 0x3'0000'0040ull);
-    EXPECT_EQ(e.packets[5].field("data"), 2u);
-    EXPECT_EQ(e.packets[6].field("addr"), 0x3'0000'0044ull);
-    EXPECT_EQ(e.packets[6].field("data"), 1u);
-    EXPECT_EQ(e.packets[7].field("int_context"), 77u);
+    EXPECT_EQ(e.packets[5].field("operation"), packets::kSdmaAtomicSwap64);
+    EXPECT_EQ(e.packets[5].field("src_data"), 0x1'0000'0002ull);
+    EXPECT_EQ(e.packets[6].field("int_context"), 77u);
     EXPECT_LE(e.dwords.size(), max_encoded_dwords(cb, {&fam, QueueKind::kSdma, true}));
   }
 }
@@ -232,10 +231,11 @@ TEST_F(EncoderTest, SignalsWithAMailboxWriteTheEventIdBeforeTheInterrupt) {
     EXPECT_EQ(pm4.packets[1].field("int_ctxid"), 5u);
     Encoded sdma = encode(cb, fam, QueueKind::kSdma, staging);
     ASSERT_TRUE(sdma.status.ok()) << sdma.status.to_string();
-    ASSERT_EQ(names(sdma.packets), (std::vector<std::string>{"FENCE", "FENCE", "FENCE", "TRAP"}));
-    EXPECT_EQ(sdma.packets[2].field("addr"), 0x4'0000'0028ull);
-    EXPECT_EQ(sdma.packets[2].field("data"), 5u);
-    EXPECT_EQ(sdma.packets[3].field("int_context"), 5u);
+    ASSERT_EQ(names(sdma.packets), (std::vector<std::string>{"ATOMIC", "FENCE", "TRAP"}));
+    EXPECT_EQ(sdma.packets[0].field("src_data"), 11u);
+    EXPECT_EQ(sdma.packets[1].field("addr"), 0x4'0000'0028ull);
+    EXPECT_EQ(sdma.packets[1].field("data"), 5u);
+    EXPECT_EQ(sdma.packets[2].field("int_context"), 5u);
   }
 }
 

@@ -357,6 +357,12 @@ TEST_F(SimEngineTest, SdmaWriteLinearTimestampTrapAtomic) {
   a.addr = mem.va + 256;
   a.src_data = 234;
   emit_ok(packets::emit_sdma_atomic(s.stream(), sdma(), a));
+  *mem.at<uint64_t>(264) = 0x0000'0001'FFFF'FFFFull;
+  packets::SdmaAtomic swap;
+  swap.addr = mem.va + 264;
+  swap.operation = packets::kSdmaAtomicSwap64;
+  swap.src_data = 0x0000'0002'0000'0005ull;
+  emit_ok(packets::emit_sdma_atomic(s.stream(), sdma(), swap));
   emit_ok(packets::emit_sdma_trap(s.stream(), sdma(), {.int_context = 0x1234}));
   const uint64_t before = dev().gpu_clock();
   q.submit(s.data());
@@ -365,13 +371,14 @@ TEST_F(SimEngineTest, SdmaWriteLinearTimestampTrapAtomic) {
   EXPECT_GE(*mem.at<uint64_t>(128), before);
   EXPECT_LE(*mem.at<uint64_t>(128), dev().gpu_clock());
   EXPECT_EQ(*mem.at<uint64_t>(256), 1234u);
+  EXPECT_EQ(*mem.at<uint64_t>(264), 0x0000'0002'0000'0005ull);
   ASSERT_TRUE(wait_until([&] { return !interrupts(Interrupt::Source::kSdmaTrap).empty(); }));
   const Interrupt trap = interrupts(Interrupt::Source::kSdmaTrap).front();
   EXPECT_EQ(trap.context_id, 0x1234u);
   EXPECT_EQ(trap.queue_id, q.id());
   const QueueSnapshot st = q.state();
-  EXPECT_EQ(st.packets_executed, 5u);
-  ASSERT_EQ(st.recent.size(), 5u);
+  EXPECT_EQ(st.packets_executed, 6u);
+  ASSERT_EQ(st.recent.size(), 6u);
   EXPECT_EQ(st.recent.front().name, "WRITE_LINEAR");
   EXPECT_EQ(st.recent.back().name, "TRAP");
 }

@@ -8,11 +8,11 @@
 //                WAIT_REG_MEM64 >= (gfx10+) or WAIT_REG_MEM on the low dword (gfx9, values below
 //                2^32); timestamp: RELEASE_MEM of the GPU clock; barrier: CS_PARTIAL_FLUSH +
 //                ACQUIRE_MEM.
-//   SDMA         copy: COPY_LINEAR (split); fill: CONSTANT_FILL (split); signal: FENCE of the low
-//                then the high dword (a waiter never sees a value above the old one early) +
-//                (with an event) FENCE of the id to the mailbox + TRAP; wait: POLL_REGMEM >= on the
-//                low dword (values below 2^32); timestamp: TIMESTAMP; barrier: NOP (an SDMA queue
-//                executes in order); dispatch: refused.
+//   SDMA         copy: COPY_LINEAR (split); fill: CONSTANT_FILL (split); signal: one ATOMIC
+//                SWAP_RTN_64 (a single 64-bit write: nothing lands after a waiter sees the value
+//                and frees the signal) + (with an event) FENCE of the id to the mailbox + TRAP;
+//                wait: POLL_REGMEM >= on the low dword (values below 2^32); timestamp: TIMESTAMP;
+//                barrier: NOP (an SDMA queue executes in order); dispatch: refused.
 //   AQL          dispatch: KERNEL_DISPATCH; barrier: BARRIER_AND with the barrier bit and no
 //                dependencies; every other verb: the PM4 encoding above placed in staging memory
 //                and run through AMD's vendor PM4-IB packet (ROCr amd_aql_pm4_ib_packet.h).
@@ -106,7 +106,7 @@ class Encoder {
           } else if constexpr (std::is_same_v<T, DispatchCommand>) {
             return kDispatchSetupMaxDwords + 5;
           } else if constexpr (std::is_same_v<T, SignalCommand>) {
-            return sdma ? 3 * kSdmaFenceDwords + kSdmaTrapDwords : 16;
+            return sdma ? kSdmaAtomicDwords + kSdmaFenceDwords + kSdmaTrapDwords : 16;
           } else if constexpr (std::is_same_v<T, WaitCommand>) {
             return sdma ? kSdmaPollRegmemDwords : 9;
           } else if constexpr (std::is_same_v<T, TimestampCommand>) {
@@ -264,14 +264,13 @@ class Encoder {
     const uint32_t event = target_.signal_interrupts ? c.signal->event_id() : 0;
     const uint64_t mailbox = event != 0 ? c.signal->event_mailbox_address() : 0;
     if (is_sdma()) {
-      SdmaFence lo;
-      lo.addr = addr;
-      lo.data = static_cast<uint32_t>(c.value);
-      SdmaFence hi;
-      hi.addr = addr + 4;
-      hi.data = static_cast<uint32_t>(c.value >> 32);
-      AMDHAL_RETURN_IF_ERROR(emit_sdma_fence(s, sdma_, lo));
-      AMDHAL_RETURN_IF_ERROR(emit_sdma_fence(s, sdma_, hi));
+      // One 64-bit write (ATOMIC swap), not two 32-bit FENCEs: a waiter that sees the value
+      // reached may free the signal's memory at once, so nothing may be written after it.
+      SdmaAtomic swap;
+      swap.addr = addr;
+      swap.operation = kSdmaAtomicSwap64;
+      swap.src_data = c.value;
+      AMDHAL_RETURN_IF_ERROR(emit_sdma_atomic(s, sdma_, swap));
       if (event != 0) {
         if (mailbox != 0) {
           SdmaFence id;

@@ -218,7 +218,7 @@ QueueEngine::Step SdmaEngine::poll_regmem(const DecodedPacket& p, uint64_t rptr)
 
 QueueEngine::Step SdmaEngine::atomic(const DecodedPacket& p, uint64_t rptr) {
   const uint64_t op = field(p, "operation");
-  if (op != packets::kSdmaAtomicAdd64) {
+  if (op != packets::kSdmaAtomicAdd64 && op != packets::kSdmaAtomicSwap64) {
     return unsupported(p, rptr, fmt::format("SDMA ATOMIC operation {} not implemented", op));
   }
   const uint64_t addr = field(p, "addr");
@@ -228,7 +228,12 @@ QueueEngine::Step SdmaEngine::atomic(const DecodedPacket& p, uint64_t rptr) {
   if (reinterpret_cast<uintptr_t>(ptr) % 8 != 0) {
     return unsupported(p, rptr, "64-bit SDMA ATOMIC on an address that is not 8-byte aligned");
   }
-  std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(ptr)).fetch_add(field(p, "src_data"));
+  std::atomic_ref<uint64_t> word(*reinterpret_cast<uint64_t*>(ptr));
+  if (op == packets::kSdmaAtomicSwap64) {
+    word.exchange(field(p, "src_data"));
+  } else {
+    word.fetch_add(field(p, "src_data"));
+  }
   return Step::kDone;
 }
 

@@ -237,6 +237,9 @@ struct SdmaAtomic {
   uint32_t cache_policy = 0;  ///< SDMA 6+: 3 bits
 };
 inline constexpr uint32_t kSdmaAtomicAdd64 = 47;
+/// TC_OP_ATOMIC_SWAP_RTN_64 (0x27) of the GFX9+ TC atomic operation list (the same list ROCr's
+/// ADD64 = 0x2f comes from): stores src_data as one 64-bit write.
+inline constexpr uint32_t kSdmaAtomicSwap64 = 39;
 
 // ---- Builders: append one packet, or return an error and write nothing ----
 Status emit_sdma_copy_linear(PacketStream& s, SdmaVariant v, const SdmaCopyLinear& p);
