@@ -104,8 +104,11 @@ AmQueue::~AmQueue() {
     const Status st =
         hqd_ ? hqd_stop(device_->hw(), hw, *hqd_) : sdma_ring_stop(device_->hw(), hw, *sdma_ring_);
     if (!st.ok()) {
-      // The engine may still read the ring and write the pointers: give the memory up.
+      // The engine may still read the ring, write the pointers and the timeline, and run from
+      // its HQD or ring slot: give the memory up and keep the slot from the next queue.
       for (VramBlock* b : {&ring_mem_, &pointers_, &mqd_, &staging_mem_}) b->abandon();
+      if (timeline_) timeline_->abandon();
+      return;
     }
   }
   if (hqd_) hw.give_hqd(*hqd_);

@@ -68,6 +68,9 @@ class AmSignal final : public Signal {
   uint64_t gpu_address() const override { return window_ + block_.gpu_address(); }
   uint32_t event_id() const override { return event_id_; }
   Status wait(uint64_t target, std::chrono::nanoseconds timeout) override;
+  /// Gives the value's VRAM up for good (never reused): for the timeline of a queue that could
+  /// not be stopped, whose engine may still write it.
+  void abandon() { block_.abandon(); }
 
  private:
   AmSignal(VramBlock block, std::shared_ptr<const void> keep)

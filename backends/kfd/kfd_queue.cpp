@@ -246,11 +246,12 @@ KfdQueue::~KfdQueue() {
         device_->process().ioctl(AMDKFD_IOC_DESTROY_QUEUE, &args, "AMDKFD_IOC_DESTROY_QUEUE").ok();
     created_ = false;
     if (!destroyed) {
-      // The hardware queue may still read its ring, pointers, EOP and save area: give those
-      // buffers up rather than free memory the GPU could still touch.
+      // The hardware queue may still read its ring, pointers, EOP and save area and write its
+      // timeline: give those up rather than free memory the GPU could still touch.
       for (auto* m : {&ring_, &pointers_, &eop_, &cwsr_, &staging_memory_}) {
         if (*m) (*m)->abandon();
       }
+      if (timeline_) timeline_->abandon();
     }
   }
   timeline_.reset();

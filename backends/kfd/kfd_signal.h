@@ -43,6 +43,12 @@ class KfdSignal final : public Signal {
     return event_.valid() ? event_.mailbox_address() : 0;
   }
   Status wait(uint64_t target, std::chrono::nanoseconds timeout) override;
+  /// Gives the value page up for good (its VA stays reserved, never reused): for the timeline of
+  /// a queue KFD could not destroy, which may still write it.
+  void abandon() {
+    event_.destroy().ignore();
+    memory_.abandon();
+  }
 
  private:
   KfdSignal(std::shared_ptr<KfdDeviceState> device, KfdMemory memory)
