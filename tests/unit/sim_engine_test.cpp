@@ -581,6 +581,36 @@ TEST_F(SimEngineTest, WatchdogReportsNeverSatisfiedWait) {
   EXPECT_EQ(*mem.at<uint32_t>(8), 3u);
 }
 
+TEST_F(SimEngineTest, WatchdogSparesAWaitWhileAnotherQueueProgresses) {
+  // The waiter waits for longer than the watchdog, but another queue completes packets all the
+  // while (as a slow kernel's queue would): not a hang. Once both are quiet, the watchdog fires.
+  make_system("sim:gfx942,watchdog=100ms");
+  Buffer mem = alloc(4096);
+  TestQueue waiter = make_queue(QueueType::kPm4, 4096);
+  TestQueue worker = make_queue(QueueType::kPm4, 1 << 16);
+  auto wait = pm4_packets([&](PacketStream& s) {
+    packets::Pm4WaitRegMem w;
+    w.poll_addr = mem.va;
+    w.function = packets::kPm4WaitEqual;
+    w.reference = 0xFEED;
+    emit_ok(packets::emit(s, pm4(), w));
+  });
+  waiter.submit(wait);
+  const auto until = std::chrono::steady_clock::now() + 400ms;
+  uint32_t n = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    auto w = write_data(mem.va + 64, {++n});
+    worker.submit(w);
+    ASSERT_TRUE(worker.wait_idle()) << worker.dump();
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_FALSE(waiter.state().hung) << waiter.state().hang_reason;
+  EXPECT_EQ(*mem.at<uint32_t>(64), n);
+  // Nothing else moves now: the never-satisfied wait is reported.
+  ASSERT_TRUE(wait_until([&] { return waiter.state().hung; }, 3s)) << waiter.dump();
+  EXPECT_NE(waiter.state().hang_reason.find("no progress for"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PM4
 

@@ -24,6 +24,26 @@ constexpr auto kIdlePoll = 1ms;
 /// A waiting packet is retried this many times with only a yield before the engine sleeps.
 constexpr unsigned kSpinPolls = 64;
 
+// Progress anywhere in the simulator. A waiting packet is reported hung only when nothing else
+// moves either: what it waits for may be another queue's (or another GPU's) slow kernel, which
+// runs inside one execute() call.
+std::atomic<int64_t> g_last_progress{0};  // steady_clock ticks
+std::atomic<int> g_executing{0};          // engines inside execute() right now
+
+void note_progress(std::chrono::steady_clock::time_point now) {
+  g_last_progress.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+/// How long the whole simulator has made no progress, seen from a waiting engine whose own
+/// last progress was at `own`. Zero while another engine is executing a packet.
+std::chrono::steady_clock::duration stalled_since(std::chrono::steady_clock::time_point own,
+                                                  std::chrono::steady_clock::time_point now) {
+  if (g_executing.load(std::memory_order_relaxed) > 0) return {};
+  const std::chrono::steady_clock::time_point any(
+      std::chrono::steady_clock::duration(g_last_progress.load(std::memory_order_relaxed)));
+  return now - std::max(own, any);
+}
+
 }  // namespace
 
 uint64_t queue_unit_bytes(QueueType type) {
@@ -295,7 +315,12 @@ void QueueEngine::run() {
       }
       while (rptr != wptr && !attention_.load(std::memory_order_acquire)) {
         uint64_t advance = 0;
+        g_executing.fetch_add(1, std::memory_order_relaxed);
         const Step step = execute(rptr, wptr, &advance);
+        g_executing.fetch_sub(1, std::memory_order_relaxed);
+        if (step == Step::kDone || step == Step::kProgress) {
+          note_progress(std::chrono::steady_clock::now());
+        }
         if (step == Step::kDone) {
           rptr += advance;
           if (!write_rptr(rptr)) break;
@@ -327,7 +352,7 @@ void QueueEngine::run() {
           break;
         }
         if (step == Step::kWait) {
-          const auto stalled = std::chrono::steady_clock::now() - last_progress;
+          const auto stalled = stalled_since(last_progress, std::chrono::steady_clock::now());
           const auto limit = device_.config().watchdog;
           if (limit.count() > 0 && stalled >= limit) {
             hang(fmt::format("no progress for {} ms at packet {}",
