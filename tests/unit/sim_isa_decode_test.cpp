@@ -475,6 +475,23 @@ TEST(SimIsaDecode, IllegalAndTruncatedWords) {
   EXPECT_EQ(u->size, 8);
 }
 
+TEST(SimIsaDecode, FlatSegmentHasNoSaddr) {
+  // flat_load_dword v1, v[2:3] as LLVM encodes it for gfx90a (ROCr's blit kernel): the SADDR
+  // field is 0, which the FLAT segment ignores; GLOBAL with SADDR 0 means s[0:1] + v2.
+  const IsaTarget& t = gfx942();
+  const uint32_t flat[] = {0xDC500000u, 0x01000002u};
+  auto f = decode(t, flat, 0);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->encoding, Encoding::kFlat);
+  EXPECT_EQ(f->saddr, operand::kNone);
+  EXPECT_EQ(f->vaddr, operand::kVgpr0 + 2);
+  const uint32_t global[] = {0xDC508000u, 0x01000002u};  // global_load_dword v1, v2, s[0:1]
+  auto g = decode(t, global, 0);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->encoding, Encoding::kGlobal);
+  EXPECT_EQ(g->saddr, 0);
+}
+
 TEST(SimIsaDecode, Gfx11IllegalAndTruncatedWords) {
   const IsaTarget& t = gfx1100();
   // 0xFFFFFFFF ([31:26] = 111111) matches no gfx11 encoding.

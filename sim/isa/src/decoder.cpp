@@ -232,8 +232,10 @@ Expected<Instruction> decode_gfx9(const IsaTarget& t, std::span<const uint32_t> 
         in.sc1 = t.gfx940_encodings && bits(w, 25, 1);
         in.acc = t.has_agprs && bits(w1, 23, 1);
         const uint16_t base = in.acc ? operand::kVgpr0 + 256 : operand::kVgpr0;
+        // SADDR: 0x7F is "off"; the FLAT segment has no SADDR at all (FLATInstructions.td
+        // encodes the field as 0 there, and the hardware ignores it).
         const uint32_t saddr = bits(w1, 16, 7);
-        in.saddr = saddr == 0x7F ? operand::kNone : static_cast<uint16_t>(saddr);
+        in.saddr = (saddr == 0x7F || seg == 0) ? operand::kNone : static_cast<uint16_t>(saddr);
         bool use_vaddr = true;
         if (in.encoding == Encoding::kScratch) {
           // gfx940: SVE (bit 13) enables the VGPR address; earlier: VADDR iff SADDR is off.
