@@ -131,6 +131,28 @@ TEST_P(SimIsaKernel, ReduceSum) {
   }
 }
 
+TEST_P(SimIsaKernel, LanePermute) {
+  KernelRunner r(target());
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.load(file("lane_permute")));
+  const uint32_t n = 512;
+  std::vector<uint32_t> in(n);
+  for (uint32_t i = 0; i < n; ++i) in[i] = 0x1000u + i * 7;
+  auto I = r.upload(in);
+  auto G = r.alloc(n * 4), S = r.alloc(n * 4), W = r.alloc(4);
+  std::vector<ArgValue> args{ArgValue::buffer(I->va), ArgValue::buffer(G->va),
+                             ArgValue::buffer(S->va), ArgValue::buffer(W->va)};
+  Status st = r.run(args, {n, 1, 1}, {128, 1, 1});
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  const uint32_t w = W->as<uint32_t>()[0];
+  ASSERT_TRUE(w == 32 || w == 64) << w;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t base = i - i % w, lane = i % w;
+    EXPECT_EQ(G->as<uint32_t>()[i], in[base + (w - 1 - lane)]) << "gathered " << i;
+    EXPECT_EQ(S->as<uint32_t>()[i], in[base + (lane + w - 3) % w]) << "scattered " << i;
+  }
+}
+
 TEST_P(SimIsaKernel, Histogram) {
   KernelRunner r(target());
   ASSERT_TRUE(r.ok());

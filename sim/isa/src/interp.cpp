@@ -1884,6 +1884,31 @@ Status exec_ds(Exec& x) {
       });
       return st;
     }
+    case Sem::kDsPermute:
+    case Sem::kDsBpermute: {
+      // Lane index = (address + offset) / 4 within the wave (GCN3/Vega ISA "DS_PERMUTE_B32",
+      // "DS_BPERMUTE_B32"); on RDNA a wave64 permutes within each 32-lane half. Reading from a
+      // lane whose EXEC bit is 0 gives 0; with several writers to one lane (permute), the
+      // highest source lane wins. LDS memory is not touched.
+      const uint32_t span = (x.ds.target->generation == IsaGeneration::kGfx9) ? 64 : 32;
+      const uint32_t lanes = std::min<uint32_t>(span, x.ds.wave_size);
+      const uint32_t* data = x.w.row(in.vdata - operand::kVgpr0);
+      uint32_t out[kMaxLanes] = {};
+      auto lane_of = [&](uint32_t l) {
+        return (l & ~(lanes - 1)) | (((addr[l] + off16) >> 2) & (lanes - 1));
+      };
+      if (op.sem == Sem::kDsBpermute) {
+        for_lanes(x.exec, [&](uint32_t l) {
+          const uint32_t from = lane_of(l);
+          out[l] = ((x.exec >> from) & 1) ? data[from] : 0;
+        });
+      } else {
+        for_lanes(x.exec, [&](uint32_t l) { out[lane_of(l)] = data[l]; });
+      }
+      uint32_t* dst = x.drow(0);
+      for_lanes(x.exec, [&](uint32_t l) { dst[l] = out[l]; });
+      return ok_status();
+    }
     default:
       return x.bad("no semantics for this LDS instruction in the interpreter");
   }

@@ -729,8 +729,8 @@ void ds(TableBuilder& b) {
   r(173, "ds_bvh_stack_rtn_b32", Sem::kNone, 0, kOpReturns);
   r(176, "ds_store_addtid_b32", Sem::kNone, 0);
   r(177, "ds_load_addtid_b32", Sem::kNone, 0);
-  r(178, "ds_permute_b32", Sem::kNone, 0);
-  r(179, "ds_bpermute_b32", Sem::kNone, 0);
+  r(178, "ds_permute_b32", Sem::kDsPermute, 0);
+  r(179, "ds_bpermute_b32", Sem::kDsBpermute, 0);
   r(222, "ds_store_b96", Sem::kDsWrite, k(MemKind::kB96));
   r(223, "ds_store_b128", Sem::kDsWrite, k(MemKind::kB128));
   r(254, "ds_load_b96", Sem::kDsRead, k(MemKind::kB96));

@@ -588,8 +588,8 @@ void ds(TableBuilder& b) {
   r(59, "ds_read_i16", Sem::kDsRead, k(MemKind::kI16));
   r(60, "ds_read_u16", Sem::kDsRead, k(MemKind::kU16));
   r(61, "ds_swizzle_b32", Sem::kNone, 0);
-  r(62, "ds_permute_b32", Sem::kNone, 0);
-  r(63, "ds_bpermute_b32", Sem::kNone, 0);
+  r(62, "ds_permute_b32", Sem::kDsPermute, 0);
+  r(63, "ds_bpermute_b32", Sem::kDsBpermute, 0);
   r(77, "ds_write_b64", Sem::kDsWrite, k(MemKind::kB64));
   r(78, "ds_write2_b64", Sem::kDsWrite2, k(MemKind::kB64));
   r(79, "ds_write2st64_b64", Sem::kDsWrite2, k(MemKind::kB64), kOpSt64);

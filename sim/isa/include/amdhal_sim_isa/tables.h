@@ -294,6 +294,8 @@ enum class Sem : uint16_t {
   kDsRead2,
   kDsAtomic,
   kDsNop,
+  kDsPermute,   ///< ds_permute_b32: lane-to-lane scatter through the LDS crossbar (no LDS access)
+  kDsBpermute,  ///< ds_bpermute_b32: lane-to-lane gather
   // ---- flat / global / scratch memory
   kMemLoad,
   kMemStore,
