@@ -15,7 +15,7 @@ DEBIAN_PACKAGES := \
   libpciaccess-dev libdrm-dev libelf-dev zlib1g-dev libmsgpack-dev nlohmann-json3-dev libfmt-dev \
   libgtest-dev libgmock-dev googletest libbenchmark-dev \
   gnuplot-nox \
-  rocminfo rocm-smi libhsa-runtime64-1
+  rocminfo rocm-smi libhsa-runtime64-1 hipcc libamdhip64-dev libhsa-runtime-dev
 
 .PHONY: all deps build run test test-asan test-tsan bench fuzz format clean
 
