@@ -5,7 +5,10 @@
 // time; `make deps` installs it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "support/run_command.h"
 
@@ -41,6 +44,57 @@ TEST_P(HipCorpus, PassesUnderExecO3) {
   EXPECT_EQ(r.err.find("not simulated"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("unsupported"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("hung"), std::string::npos) << r.err;
+}
+
+TEST(HipFaults, UnmappedStoreEndsTheProgramWithBothReports) {
+  // The simulator's decoded fault report, then ROCr's own report of the GPU memory fault (from
+  // the KFD memory event), then the program ends: nothing hangs.
+  const std::string program = AMDHAL_HIP_CORPUS_O3;
+  if (program.empty()) {
+    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
+  }
+  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) + " --device sim:gfx90a exec -- '" +
+                       program + "' fault_unmapped");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, 124) << "the program hung after the fault:\n" << r.out << r.err;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("VM fault: write to 0x1000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("by global_store_dword"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Memory access fault by GPU"), std::string::npos) << r.err;
+}
+
+TEST(HsaLevel, OwnKernelThroughRocrAndThroughTheKfdBackend) {
+  // The project's vector_add built for gfx90a as code object v4: dispatched by ROCr (hsa_init,
+  // hsa_queue_create, one AQL packet, hsa_signal_wait) under exec, and by the project's own kfd
+  // backend on the same simulated GPU; both results are checked.
+  const std::string program = AMDHAL_HSA_PROGRAM;
+  if (program.empty()) {
+    GTEST_SKIP() << "hsa/hsa.h or libhsa-runtime64 was not found at configure time "
+                    "(make deps installs libhsa-runtime-dev)";
+  }
+  const std::string co =
+      std::string(AMDHAL_BINARY_DIR) + "/tests/kernels/vector_add-gfx90a-v4.hsaco";
+  auto r = run_command("timeout 120 " + std::string(AMDHAL_CLI) + " --device sim:gfx90a exec -- '" +
+                       program + "' '" + co + "' 1000");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("PASS n=1000"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.err.find("not simulated"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("unsupported"), std::string::npos) << r.err;
+
+  const std::string dir = ::testing::TempDir() + "hsa_level_kfd";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto k = run_command(std::string(AMDHAL_CLI) + " --backend kfd --device sim:gfx90a dispatch '" +
+                       co + "' --grid 1000 --block 64 --queue aql --arg buf:f32:1000:iota " +
+                       "--arg buf:f32:1000:fill=2 --arg buf:f32:1000 --arg u32:1000 --out-dir '" +
+                       dir + "'");
+  ASSERT_EQ(k.exit_code, 0) << k.out << k.err;
+  std::ifstream c(dir + "/arg2-c.bin", std::ios::binary);
+  ASSERT_TRUE(c) << "no arg2-c.bin in " << dir << ": " << k.out;
+  std::vector<float> got(1000);
+  c.read(reinterpret_cast<char*>(got.data()), 4000);
+  ASSERT_EQ(c.gcount(), 4000);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(got[i], float(i) + 2.0f) << "c[" << i << "]";
 }
 
 INSTANTIATE_TEST_SUITE_P(Rocm, HipCorpus, ::testing::ValuesIn(kCases),

@@ -281,6 +281,25 @@ void VirtualKfd::Impl::signal_events_of_type(uint32_t type,
   }
 }
 
+void VirtualKfd::Impl::signal_vm_fault(size_t gpu) {
+  // kfd_signal_vm_fault_event (no SIGSEGV is sent to the simulated process).
+  kfd_hsa_memory_exception_data d{};
+  d.gpu_id = gpus[gpu].gpu_id;
+  auto faults = gpus[gpu].device->faults();
+  if (!faults.empty()) {
+    const VmFault& f = faults.back();
+    d.va = f.address;
+    d.failure.NotPresent = f.reason == "unmapped" ? 1 : 0;
+    d.failure.ReadOnly = f.reason == "not writable" ? 1 : 0;
+    d.failure.NoExecute = f.reason == "not executable" ? 1 : 0;
+    std::lock_guard lock(fault_mu);
+    gpus[gpu].reported_fault_clock = std::max(gpus[gpu].reported_fault_clock, f.gpu_clock);
+  } else {
+    d.failure.imprecise = 1;
+  }
+  signal_events_of_type(KFD_IOC_EVENT_MEMORY, &d);
+}
+
 void VirtualKfd::Impl::on_interrupt(size_t gpu, const Interrupt& irq) {
   switch (irq.source) {
     case Interrupt::Source::kEndOfPipe:
@@ -290,23 +309,9 @@ void VirtualKfd::Impl::on_interrupt(size_t gpu, const Interrupt& irq) {
     case Interrupt::Source::kSdmaTrap:
       signal_event_interrupt(irq.context_id & 0x0FFFFFFF, 28);
       break;
-    case Interrupt::Source::kVmFault: {
-      // kfd_signal_vm_fault_event (no SIGSEGV is sent to the simulated process).
-      kfd_hsa_memory_exception_data d{};
-      d.gpu_id = gpus[gpu].gpu_id;
-      auto faults = gpus[gpu].device->faults();
-      if (!faults.empty()) {
-        const VmFault& f = faults.back();
-        d.va = f.address;
-        d.failure.NotPresent = f.reason == "unmapped" ? 1 : 0;
-        d.failure.ReadOnly = f.reason == "not writable" ? 1 : 0;
-        d.failure.NoExecute = f.reason == "not executable" ? 1 : 0;
-      } else {
-        d.failure.imprecise = 1;
-      }
-      signal_events_of_type(KFD_IOC_EVENT_MEMORY, &d);
+    case Interrupt::Source::kVmFault:
+      signal_vm_fault(gpu);
       break;
-    }
     case Interrupt::Source::kQueueHung: {
       // What the kernel logs as a ring timeout / queue preemption failure goes to stderr, with the
       // simulator's decoded reason (the program itself only sees the HW exception event).
@@ -314,6 +319,18 @@ void VirtualKfd::Impl::on_interrupt(size_t gpu, const Interrupt& irq) {
       if (st.ok()) {
         std::fprintf(stderr, "virtual KFD: queue %s of GPU 0x%x hung: %s\n", st->name.c_str(),
                      gpus[gpu].gpu_id, st->hang_reason.c_str());
+      }
+      // A shader's VM fault stops its dispatch, which hangs the queue: on hardware the UTCL2
+      // raises the fault interrupt on its own, so the MEMORY event (what ROCr's VM-fault handler
+      // waits on) is signalled here for a fault the queue engine did not report itself.
+      {
+        auto faults = gpus[gpu].device->faults();
+        bool unreported = false;
+        if (!faults.empty() && faults.back().engine == "shader") {
+          std::lock_guard lock(fault_mu);
+          unreported = faults.back().gpu_clock > gpus[gpu].reported_fault_clock;
+        }
+        if (unreported) signal_vm_fault(gpu);
       }
       // A hung queue is what makes KFD reset the GPU: kfd_signal_hw_exception_event.
       signal_events_of_type(KFD_IOC_EVENT_HW_EXCEPTION, nullptr);

@@ -87,7 +87,8 @@ struct Gpu {
   uint32_t sdma_queues_per_engine = 8;
   std::vector<uint32_t> sdma_queue_count;  // per engine
   std::vector<bool> doorbell_used;
-  uint64_t scratch_backing_va = 0;  // SET_SCRATCH_BACKING_VA (qpd.sh_hidden_private_base)
+  uint64_t scratch_backing_va = 0;    // SET_SCRATCH_BACKING_VA (qpd.sh_hidden_private_base)
+  uint64_t reported_fault_clock = 0;  // GPU clock of the last VM fault signalled to user space
   int mmio_memfd = -1;
   uint8_t* mmio_page = nullptr;
 };
@@ -168,6 +169,7 @@ struct VirtualKfd::Impl {
 
   // Events and the signal page, guarded by ev_mu (the interrupt handlers take only this lock).
   mutable std::mutex ev_mu;
+  std::mutex fault_mu;  // Gpu::reported_fault_clock (engine threads)
   std::condition_variable ev_cv;
   std::map<uint32_t, std::unique_ptr<vkfd::Event>> events;
   uint64_t* signal_slots = nullptr;  // the signal page (event page) memory
@@ -212,6 +214,8 @@ struct VirtualKfd::Impl {
 
   // ---- events (events.cpp) ----
   void on_interrupt(size_t gpu, const Interrupt& irq);
+  /// kfd_signal_vm_fault_event for the GPU's latest recorded fault, once per fault.
+  void signal_vm_fault(size_t gpu);
   void signal_event_interrupt(uint32_t partial_id, uint32_t valid_bits);
   void set_event_locked(vkfd::Event& ev);
   void signal_events_of_type(uint32_t type, const kfd_hsa_memory_exception_data* data);

@@ -383,6 +383,19 @@ int case_peer() {
   return 0;
 }
 
+__global__ void store_at(uint32_t* p) {
+  p[threadIdx.x] = threadIdx.x;
+}
+
+int case_fault_unmapped() {
+  // A kernel that stores to an address nothing maps: the GPU faults, ROCr reports the memory
+  // access fault and ends the program. Returning from the synchronisation is the failure.
+  hipLaunchKernelGGL(store_at, dim3(1), dim3(64), 0, 0, reinterpret_cast<uint32_t*>(0x1000));
+  const hipError_t e = hipDeviceSynchronize();
+  std::printf("FAIL the faulting kernel returned to the host: %s\n", hipGetErrorString(e));
+  return 1;
+}
+
 struct Case {
   const char* name;
   int (*run)();
@@ -398,6 +411,7 @@ const Case kCases[] = {
     {"dynamic_shared", case_dynamic_shared},
     {"memcpy", case_memcpy},
     {"streams", case_streams},
+    {"fault_unmapped", case_fault_unmapped},
     {"peer", case_peer},
 };
 
