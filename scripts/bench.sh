@@ -28,6 +28,11 @@ for b in "$BUILD"/bench/bench_*; do
 done
 [ $found -eq 1 ] || { echo "bench: no benchmark programs in $BUILD/bench" >&2; exit 1; }
 echo "results: $out"
+# ROCm under exec beside the kfd backend (reported, not part of performance.md).
+if [ -x "$BUILD/lib/amdhal/libamdhal_interpose.so" ]; then
+  echo "== rocm_exec"
+  "$here/rocm_bench.sh" "$BUILD" | tee "$out/rocm_exec.log" || echo "rocm_bench failed" >&2
+fi
 if [ "${BENCH_NO_REPORT:-0}" != 1 ]; then
   python3 "$here/bench_report.py" --build "$BUILD" --results "$out" \
     --plots "$root/docs/bench" --out "$root/docs/performance.md"
