@@ -63,6 +63,23 @@ TEST(HipFaults, UnmappedStoreEndsTheProgramWithBothReports) {
   EXPECT_NE(r.err.find("Memory access fault by GPU"), std::string::npos) << r.err;
 }
 
+TEST(HipFaults, DeviceTrapEndsTheProgramThroughTheQueueError) {
+  // The interpreter stops at s_trap (it runs no trap handler); the virtual KFD sets the AQL
+  // queue's queue_inactive_signal as the CP does for a fatal wave error, and HIP's queue callback
+  // reports it and aborts.
+  const std::string program = AMDHAL_HIP_CORPUS_O3;
+  if (program.empty()) {
+    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
+  }
+  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) + " --device sim:gfx90a exec -- '" +
+                       program + "' trap");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, 124) << "the program hung after the trap:\n" << r.out << r.err;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("s_trap"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION"), std::string::npos) << r.err;
+}
+
 TEST(HsaLevel, OwnKernelThroughRocrAndThroughTheKfdBackend) {
   // The project's vector_add built for gfx90a as code object v4: dispatched by ROCr (hsa_init,
   // hsa_queue_create, one AQL packet, hsa_signal_wait) under exec, and by the project's own kfd

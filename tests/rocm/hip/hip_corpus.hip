@@ -396,6 +396,22 @@ int case_fault_unmapped() {
   return 1;
 }
 
+__global__ void trap_in_lane0(uint32_t* p) {
+  if (threadIdx.x == 0) __builtin_trap();
+  p[threadIdx.x] = 1;
+}
+
+int case_trap() {
+  // A device-side trap (s_trap 2, what assert() in device code ends in): the queue reports the
+  // error and HIP ends the program.
+  uint32_t* d = nullptr;
+  CHECK(hipMalloc(&d, 256));
+  hipLaunchKernelGGL(trap_in_lane0, dim3(1), dim3(64), 0, 0, d);
+  const hipError_t e = hipDeviceSynchronize();
+  std::printf("FAIL the trapping kernel returned to the host: %s\n", hipGetErrorString(e));
+  return 1;
+}
+
 struct Case {
   const char* name;
   int (*run)();
@@ -412,6 +428,7 @@ const Case kCases[] = {
     {"memcpy", case_memcpy},
     {"streams", case_streams},
     {"fault_unmapped", case_fault_unmapped},
+    {"trap", case_trap},
     {"peer", case_peer},
 };
 
