@@ -1,9 +1,13 @@
 // ISA interpreter: runs every gfx942 and gfx1100 corpus kernel (-O2 and -O0) on random inputs and
 // compares element by element with a CPU reference; VM faults and illegal instructions stop the
-// dispatch with a fault, not a crash.
+// dispatch with a fault, not a crash. Hand-assembled gfx90a code covers MUBUF scratch through the
+// private segment buffer and s_getreg_b32 of HW_REG_SH_MEM_BASES.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 
 #include "isa/kernel_files.h"
@@ -252,6 +256,52 @@ TEST_P(SimIsaKernel, ByValue) {
   }
 }
 
+// Double division (v_div_scale_f64 / v_rcp_f64 / v_div_fmas_f64 / v_div_fixup_f64): correctly
+// rounded quotients of random operands and the IEEE results of zero, infinite and NaN operands;
+// operands that need range scaling are refused with an illegal-instruction fault.
+TEST_P(SimIsaKernel, DivF64) {
+  KernelRunner r(target());
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.load(file("div_f64")));
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> a = {0.0, 1.0, -1.0, inf, 5.0, -5.0, nan, 0.0, 0.0, inf, 2.0, -0.0};
+  std::vector<double> b = {0.0, 0.0, 0.0, inf, inf, inf, 2.0, 3.0, -3.0, 2.0, nan, 4.0};
+  std::uniform_real_distribution<double> mant(1.0, 2.0);
+  std::uniform_int_distribution<int> ex(-200, 200);
+  while (a.size() < 256) {
+    a.push_back(std::ldexp(mant(rng), ex(rng)) * (a.size() % 3 ? 1 : -1));
+    b.push_back(std::ldexp(mant(rng), ex(rng)) * (a.size() % 5 ? 1 : -1));
+  }
+  const uint32_t n = static_cast<uint32_t>(a.size());
+  auto A = r.upload(a), B = r.upload(b);
+  auto Q = r.alloc(n * 8);
+  std::vector<ArgValue> args{ArgValue::buffer(A->va), ArgValue::buffer(B->va),
+                             ArgValue::buffer(Q->va), ArgValue::u32(n)};
+  Status st = r.run(args, {n, 1, 1}, {64, 1, 1});
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  for (uint32_t i = 0; i < n; ++i) {
+    const double want = a[i] / b[i];
+    const double got = Q->as<double>()[i];
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(got)) << i << ": " << a[i] << " / " << b[i] << " = " << got;
+    } else {
+      EXPECT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(want))
+          << i << ": " << a[i] << " / " << b[i] << " = " << got << ", want " << want;
+    }
+  }
+  // A quotient beyond the double range needs div_scale's range scaling: refused.
+  a[20] = 1e300;
+  b[20] = 1e-300;
+  auto A2 = r.upload(a), B2 = r.upload(b);
+  std::vector<ArgValue> args2{ArgValue::buffer(A2->va), ArgValue::buffer(B2->va),
+                              ArgValue::buffer(Q->va), ArgValue::u32(n)};
+  st = r.run(args2, {n, 1, 1}, {64, 1, 1});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("v_div_scale_f64"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("range scaling"), std::string::npos) << st.message();
+}
+
 TEST_P(SimIsaKernel, Ids3d) {
   KernelRunner r(target());
   ASSERT_TRUE(r.ok());
@@ -336,13 +386,13 @@ TEST(SimIsaFaults, IllegalInstructionIsAFault) {
   EXPECT_NE(st.message().find("illegal instruction on gfx942"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find(fmt_hex(code_va)), std::string::npos) << st.message();
 
-  // A valid encoding the interpreter has no semantics for (v_div_scale_f32 v0, vcc, v1, v1, v1).
-  const uint32_t div_scale[2] = {0xD1E06A00u, 0x04060301u};
-  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, div_scale, 8, &f).ok());
+  // A valid encoding the interpreter has no semantics for (v_cubeid_f32 v0, v1, v1, v1).
+  const uint32_t cubeid[2] = {0xD1C40000u, 0x04060301u};
+  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, cubeid, 8, &f).ok());
   st = r.run(args, {64, 1, 1}, {64, 1, 1});
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("VOP3 opcode 0x1e0"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("v_div_scale_f32"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("VOP3 opcode 0x1c4"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("v_cubeid_f32"), std::string::npos) << st.message();
 }
 
 // gfx1100 runs the corpus in wave32 (the descriptors say ENABLE_WAVEFRONT_SIZE32).
@@ -453,14 +503,14 @@ TEST(SimIsaGfx1100, IllegalInstructionIsAFault) {
   EXPECT_NE(st.message().find("illegal instruction on gfx1100"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find(fmt_hex(code_va)), std::string::npos) << st.message();
 
-  // v_div_scale_f32 v0, vcc_lo, v1, v1, v1 (llvm-mc-19 -mcpu=gfx1100): decoded, not executed.
-  const uint32_t div_scale[2] = {0xD6FC6A00u, 0x04060301u};
-  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, div_scale, 8, &f).ok());
+  // v_cubeid_f32 v0, v1, v1, v1 (llvm-mc-19 -mcpu=gfx1100): decoded, not executed.
+  const uint32_t cubeid[2] = {0xD60C0000u, 0x04060301u};
+  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, cubeid, 8, &f).ok());
   st = r.run(args, {64, 1, 1}, {64, 1, 1});
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("illegal instruction on gfx1100"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("VOP3 opcode 0x2fc"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("v_div_scale_f32"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("VOP3 opcode 0x20c"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("v_cubeid_f32"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find(fmt_hex(code_va)), std::string::npos) << st.message();
 
   // s_sendmsg with a message other than DEALLOC_VGPRS (MSG_INTERRUPT = 1).
@@ -469,6 +519,182 @@ TEST(SimIsaGfx1100, IllegalInstructionIsAFault) {
   st = r.run(args, {64, 1, 1}, {64, 1, 1});
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("s_sendmsg"), std::string::npos) << st.message();
+}
+
+// Runs hand-assembled code as 64 work-items in one workgroup, with `private_bytes` of scratch
+// per work-item; the kernarg segment holds the address of `out`. The default descriptor (gfx90a)
+// enables the private segment buffer (s[0:3]), the kernarg segment pointer (s[4:5]) and the
+// private segment (the scratch wave offset follows in s6).
+Status run_words(KernelRunner& r, const std::vector<uint32_t>& code, uint32_t private_bytes,
+                 uint64_t out, uint16_t code_properties = 1u | (1u << 3),
+                 uint32_t pgm_rsrc2 = 1u | (6u << 1)) {
+  auto image = r.alloc(4096, kMapAll);  // descriptor at 0, code at 256
+  KernelDescriptor kd{};
+  kd.private_segment_fixed_size = private_bytes;
+  kd.kernarg_size = 8;
+  kd.kernel_code_entry_byte_offset = 256;
+  kd.compute_pgm_rsrc2 = pgm_rsrc2;
+  kd.kernel_code_properties = code_properties;
+  std::memcpy(image->host, &kd, sizeof(kd));
+  std::memcpy(image->host + 256, code.data(), code.size() * 4);
+  auto kernarg = r.alloc(8);
+  std::memcpy(kernarg->host, &out, 8);
+  KernelExecutor::Dispatch d;
+  d.vmid = KernelRunner::kVmid;
+  d.kernel_descriptor_address = image->va;
+  d.kernarg_address = kernarg->va;
+  d.grid[0] = 64;
+  d.workgroup[0] = 64;
+  d.private_segment_bytes = private_bytes;
+  d.pgm_rsrc2 = kd.compute_pgm_rsrc2;
+  return r.executor().run(r.device(), d);
+}
+
+// MUBUF through the private segment buffer V# reaches each lane's private memory at soffset /
+// 64 + vaddr (offen) + offset, the same bytes a flat address in the private aperture reaches;
+// a wave offset that is not a multiple of 256 lands in the next lane's bytes, as the swizzled
+// buffer does; AGPR data, dwordx2 and byte loads; cache controls are no-ops; s_getreg_b32 of
+// HW_REG_SH_MEM_BASES gives the apertures' high bits (private [15:0] = 2, shared [31:16] = 1).
+// Words from llvm-mc-19 -triple=amdgcn -mcpu=gfx90a -show-encoding.
+TEST(SimIsaGfx90a, MubufScratchAndShMemBases) {
+  KernelRunner r("gfx90a");
+  ASSERT_TRUE(r.ok());
+  const std::vector<uint32_t> code = {
+      0xE0A00000u, 0x00000000u,  // buffer_wbl2
+      0xE0A40000u, 0x00000000u,  // buffer_invl2
+      0xE0FC0000u, 0x00000000u,  // buffer_wbinvl1_vol
+      0xC0060202u, 0x00000000u,  // s_load_dwordx2 s[8:9], s[4:5], 0x0
+      0x24020082u,               // v_lshlrev_b32_e32 v1, 2, v0
+      0x680400FFu, 0x00000064u,  // v_add_u32_e32 v2, 0x64, v0
+      0x7E060284u,               // v_mov_b32_e32 v3, 4
+      0xE0701004u, 0x06000203u,  // buffer_store_dword v2, v3, s[0:3], s6 offen offset:4
+      0xB0070300u,               // s_movk_i32 s7, 0x300
+      0x680800FFu, 0x000000C8u,  // v_add_u32_e32 v4, 0xc8, v0
+      0xE0700000u, 0x07000400u,  // buffer_store_dword v4, off, s[0:3], s7
+      0xBE8C0084u,               // s_mov_b32 s12, 4
+      0x680A00FFu, 0x0000012Cu,  // v_add_u32_e32 v5, 0x12c, v0
+      0xE0700010u, 0x0C000500u,  // buffer_store_dword v5, off, s[0:3], s12 offset:16
+      0xD3D94001u, 0x18000102u,  // v_accvgpr_write_b32 a1, v2
+      0xE0700018u, 0x80800100u,  // buffer_store_dword a1, off, s[0:3], 0 offset:24
+      0xB88A780Fu,               // s_getreg_b32 s10, hwreg(HW_REG_SH_MEM_BASES, 0, 16)
+      0x8E0A900Au,               // s_lshl_b32 s10, s10, 16
+      0x7E0C0288u,               // v_mov_b32_e32 v6, 8
+      0x7E0E020Au,               // v_mov_b32_e32 v7, s10
+      0xDC500000u, 0x08000006u,  // flat_load_dword v8, v[6:7]
+      0xE050000Cu, 0x80000900u,  // buffer_load_dword v9, off, s[0:3], 0 offset:12
+      0x7E0C0290u,               // v_mov_b32_e32 v6, 16
+      0xDC500000u, 0x0A000006u,  // flat_load_dword v10, v[6:7]
+      0xE0500014u, 0x80000B00u,  // buffer_load_dword v11, off, s[0:3], 0 offset:20
+      0xB88BF80Fu,               // s_getreg_b32 s11, hwreg(HW_REG_SH_MEM_BASES)
+      0x7E18020Bu,               // v_mov_b32_e32 v12, s11
+      0xE0540008u, 0x80000E00u,  // buffer_load_dwordx2 v[14:15], off, s[0:3], 0 offset:8
+      0xE0400018u, 0x80001000u,  // buffer_load_ubyte v16, off, s[0:3], 0 offset:24
+      0xBF8C0070u,               // s_waitcnt vmcnt(0) lgkmcnt(0)
+      0xDC708000u, 0x00080801u,  // global_store_dword v1, v8, s[8:9]
+      0xDC708100u, 0x00080901u,  // global_store_dword v1, v9, s[8:9] offset:256
+      0xDC708200u, 0x00080A01u,  // global_store_dword v1, v10, s[8:9] offset:512
+      0xDC708300u, 0x00080B01u,  // global_store_dword v1, v11, s[8:9] offset:768
+      0xDC708400u, 0x00080C01u,  // global_store_dword v1, v12, s[8:9] offset:1024
+      0xDC708500u, 0x00080F01u,  // global_store_dword v1, v15, s[8:9] offset:1280
+      0xDC708600u, 0x00081001u,  // global_store_dword v1, v16, s[8:9] offset:1536
+      0xBF810000u,               // s_endpgm
+  };
+  auto out = r.alloc(448 * 4);
+  Status st = run_words(r, code, 32, out->va);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  const uint32_t* o = out->as<uint32_t>();
+  for (uint32_t l = 0; l < 64; ++l) {
+    EXPECT_EQ(o[l], l + 100) << "lane " << l << ": offen store, flat load at private offset 8";
+    EXPECT_EQ(o[64 + l], l + 200) << "lane " << l << ": soffset 0x300 is lane offset 12";
+    if (l > 0) {
+      EXPECT_EQ(o[128 + l], l - 1 + 300) << "lane " << l << ": soffset 4 shifts one lane";
+    }
+    EXPECT_EQ(o[256 + l], 0x00010002u) << "lane " << l << ": SH_MEM_BASES";
+    EXPECT_EQ(o[320 + l], l + 200) << "lane " << l << ": dwordx2 high half (offset 12)";
+    EXPECT_EQ(o[384 + l], (l + 100) & 0xFFu) << "lane " << l << ": ubyte of the AGPR store";
+  }
+  EXPECT_EQ(o[192], 63u + 300) << "lane 63's soffset-4 store wraps to lane 0 offset 20";
+}
+
+// MUBUF scratch refusals: an access past the per-lane private size is a fault naming the lane and
+// the size (the last in-range dword is fine); a V# that is not the private segment buffer, an
+// indexed access and s_getreg of an unmodelled register are illegal-instruction faults.
+TEST(SimIsaGfx90a, MubufScratchFaults) {
+  KernelRunner r("gfx90a");
+  ASSERT_TRUE(r.ok());
+  auto out = r.alloc(4096);
+  Status st = run_words(r,
+                        {
+                            0x7E040287u,               // v_mov_b32_e32 v2, 7
+                            0xE070001Cu, 0x80000200u,  // buffer_store_dword v2, off, s[0:3], 0
+                                                       //   offset:28
+                            0xE0700020u, 0x80000200u,  // ... offset:32
+                            0xBF810000u,               // s_endpgm
+                        },
+                        32, out->va);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kAborted);
+  EXPECT_NE(st.message().find("private (scratch) access of lane 0"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("outside the 32 bytes per lane"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("buffer_store_dword"), std::string::npos) << st.message();
+
+  st = run_words(r,
+                 {
+                     0xBE810080u,               // s_mov_b32 s1, 0
+                     0xE0700000u, 0x80000200u,  // buffer_store_dword v2, off, s[0:3], 0
+                     0xBF810000u,               // s_endpgm
+                 },
+                 32, out->va);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("illegal instruction on gfx90a"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("not the private segment buffer"), std::string::npos) << st.message();
+
+  st = run_words(r,
+                 {
+                     0xE0502000u, 0x80000102u,  // buffer_load_dword v1, v2, s[0:3], 0 idxen
+                     0xBF810000u,               // s_endpgm
+                 },
+                 32, out->va);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("idxen"), std::string::npos) << st.message();
+
+  st = run_words(r,
+                 {
+                     0xB882F801u,  // s_getreg_b32 s2, hwreg(HW_REG_MODE)
+                     0xBF810000u,  // s_endpgm
+                 },
+                 32, out->va);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("s_getreg_b32 of hardware register 1 "), std::string::npos)
+      << st.message();
+}
+
+// gfx1100 (wave32): s_getreg_b32 of HW_REG_SH_MEM_BASES, whole and its shared-aperture field.
+TEST(SimIsaGfx1100, GetregShMemBases) {
+  KernelRunner r("gfx1100");
+  ASSERT_TRUE(r.ok());
+  const std::vector<uint32_t> code = {
+      0xF4040200u, 0xF8000000u,  // s_load_b64 s[8:9], s[0:1], 0x0
+      0xB88AF80Fu,               // s_getreg_b32 s10, hwreg(HW_REG_SH_MEM_BASES)
+      0xB88B7C0Fu,               // s_getreg_b32 s11, hwreg(HW_REG_SH_MEM_BASES, 16, 16)
+      0x7E02020Au,               // v_mov_b32_e32 v1, s10
+      0x7E06020Bu,               // v_mov_b32_e32 v3, s11
+      0x30040082u,               // v_lshlrev_b32_e32 v2, 2, v0
+      0xBF89FC07u,               // s_waitcnt lgkmcnt(0)
+      0xDC6A0000u, 0x00080102u,  // global_store_b32 v2, v1, s[8:9]
+      0xDC6A0100u, 0x00080302u,  // global_store_b32 v2, v3, s[8:9] offset:256
+      0xBFB00000u,               // s_endpgm
+  };
+  auto out = r.alloc(128 * 4);
+  // Kernarg segment pointer (s[0:1]) and wave32; two user SGPRs.
+  Status st = run_words(r, code, 0, out->va, (1u << 3) | (1u << 10), 2u << 1);
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(r.executor().last_stats().waves, 2u);
+  for (uint32_t l = 0; l < 64; ++l) {
+    EXPECT_EQ(out->as<uint32_t>()[l], 0x00010002u) << l;
+    EXPECT_EQ(out->as<uint32_t>()[64 + l], 1u) << l;
+  }
 }
 
 }  // namespace

@@ -261,6 +261,27 @@ Expected<Instruction> decode_gfx9(const IsaTarget& t, std::span<const uint32_t> 
                                           : in.encoding == Encoding::kMimg  ? bits(w, 18, 7)
                                                                             : 0);
         in.info = find_op(t, in.encoding, in.opcode);
+        if (in.encoding == Encoding::kMubuf) {
+          // MUBUF (BUFInstructions.td "MUBUF_Real_vi"/"_gfx90a"): offset [11:0], offen 12,
+          // idxen 13, glc/sc0 14, lds 16, slc/nt 17; vaddr [39:32], vdata [47:40],
+          // srsrc [52:48] (SGPR / 4), acc 55 (gfx90a+), soffset [63:56].
+          const uint32_t w1 = code[1];
+          in.offset = static_cast<int32_t>(bits(w, 0, 12));
+          in.offen = bits(w, 12, 1);
+          in.idxen = bits(w, 13, 1);
+          in.glc = bits(w, 14, 1);
+          in.lds = bits(w, 16, 1);
+          in.slc = bits(w, 17, 1);
+          in.acc = t.has_agprs && bits(w1, 23, 1);
+          const uint16_t base = in.acc ? operand::kVgpr0 + 256 : operand::kVgpr0;
+          in.vaddr = (in.offen || in.idxen)
+                         ? static_cast<uint16_t>(operand::kVgpr0 + bits(w1, 0, 8))
+                         : operand::kNone;
+          in.vdata = static_cast<uint16_t>(base + bits(w1, 8, 8));
+          in.dst = in.vdata;
+          in.sbase = static_cast<uint16_t>(bits(w1, 16, 5) * 4);
+          in.soffset = static_cast<uint16_t>(bits(w1, 24, 8));
+        }
         break;
       case 0x35:  // VINTRP (one dword)
         in.encoding = Encoding::kVintrp;

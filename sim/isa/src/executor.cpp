@@ -131,8 +131,11 @@ Status Executor::prepare(Device& device, const Dispatch& d, DispatchState& ds) c
       ds.user_sgprs.push_back(static_cast<uint32_t>(v >> 32));
     };
     if (kd.enable_sgpr_private_segment_buffer()) {
-      // No buffer-resource scratch in the interpreter: MUBUF through this V# is refused.
-      for (int i = 0; i < 4; ++i) ds.user_sgprs.push_back(0);
+      // The scratch V#: MUBUF through it reaches each lane's private memory (wave.h).
+      ds.user_sgprs.push_back(static_cast<uint32_t>(detail::kScratchBufferBase));
+      ds.user_sgprs.push_back(detail::kScratchRsrcWord1);
+      ds.user_sgprs.push_back(ds.private_bytes * ds.wave_size);  // NUM_RECORDS: bytes per wave
+      ds.user_sgprs.push_back(detail::kScratchRsrcWord3);
     }
     if (kd.enable_sgpr_dispatch_ptr()) push64(d.dispatch_packet_address);
     if (kd.enable_sgpr_queue_ptr()) push64(0);  // amd_queue_t address: not known to the executor

@@ -645,6 +645,17 @@ uint32_t store_from_regs(Exec& x, uint32_t row, uint32_t l, MemKind k, uint8_t* 
 // ------------------------------------------------------------------------------------------
 // Scalar ALU
 
+// HW_REG_SH_MEM_BASES (hwreg 15, AMDGPU SIDefines.h Hwreg::ID_MEM_BASES): bits [15:0] are bits
+// [63:48] of the private aperture base, bits [31:16] those of the shared (LDS) aperture base
+// (SIDefines.h OFFSET_SRC_PRIVATE_BASE = 0, OFFSET_SRC_SHARED_BASE = 16, 16 bits each). Code
+// that casts a private or LDS pointer to a flat one reads a field and shifts it left by 16 to
+// form the high dword of the aperture base.
+constexpr uint32_t kHwRegShMemBases = 15;
+constexpr uint32_t sh_mem_bases() {
+  return static_cast<uint32_t>((kPrivateApertureBase >> 48) & 0xFFFF) |
+         (static_cast<uint32_t>((kSharedApertureBase >> 48) & 0xFFFF) << 16);
+}
+
 Status exec_salu(Exec& x) {
   const Sem sem = x.op.sem;
   if (sem == Sem::kSWaitcnt || sem == Sem::kSIgnored) return ok_status();  // gfx11 SOPK forms
@@ -743,6 +754,22 @@ Status exec_salu(Exec& x) {
     case Sem::kSSwappc: {
       put(x.in.address + x.in.size);
       w.pc = a;
+      return ok_status();
+    }
+    case Sem::kSGetreg: {
+      // SIMM16 = {size-1 [15:11], offset [10:6], id [5:0]} (GCN3/Vega ISA "S_GETREG_B32").
+      const uint32_t id = static_cast<uint32_t>(x.in.simm16) & 0x3F;
+      const uint32_t offset = (static_cast<uint32_t>(x.in.simm16) >> 6) & 0x1F;
+      const uint32_t size = ((static_cast<uint32_t>(x.in.simm16) >> 11) & 0x1F) + 1;
+      uint32_t value;
+      if (id == kHwRegShMemBases) {
+        value = sh_mem_bases();
+      } else {
+        return x.bad(fmt::format(
+            "s_getreg_b32 of hardware register {} is not modelled by the interpreter", id));
+      }
+      const uint32_t field = size >= 32 ? value >> offset : (value >> offset) & ((1u << size) - 1);
+      put(field);
       return ok_status();
     }
     case Sem::kSSaveexec: {
@@ -1394,6 +1421,69 @@ Status exec_valu(Exec& x) {
       mapf([&](uint32_t l) { return std::fma(a.f(l), b.f(l), c.f(l)); },
            [&](uint32_t l) { return std::fma(a.d(l), b.d(l), c.d(l)); });
       return ok_status();
+    // ---- division helpers (GCN3/Vega ISA V_DIV_SCALE_*, V_DIV_FMAS_*, V_DIV_FIXUP_*). The
+    // compiler's division sequence is div_scale (denominator and numerator), rcp, Newton-Raphson
+    // fmas, div_fmas, div_fixup. Operands whose quotient needs no range scaling pass through
+    // div_scale unchanged with VCC 0; zero, infinite and NaN operands are resolved by div_fixup.
+    // Scaled operands (quotients or reciprocals near the denormal or overflow range) are refused.
+    case Sem::kVDivScale: {
+      uint64_t vcc = 0;
+      bool refused = false;
+      // S1 is the denominator, S2 the numerator; S0 is one of them.
+      auto scale = [&](auto s0, auto den, auto num, int max_diff, int tiny_exp) {
+        using V = decltype(s0);
+        using Bits = std::conditional_t<sizeof(V) == 8, uint64_t, uint32_t>;
+        constexpr int kMant = sizeof(V) == 8 ? 52 : 23;
+        constexpr Bits kExpMask = sizeof(V) == 8 ? 0x7FF : 0xFF;
+        auto exponent = [&](V v) {
+          return static_cast<int>((std::bit_cast<Bits>(v) >> kMant) & kExpMask);
+        };
+        if (num == 0 || den == 0) return std::numeric_limits<V>::quiet_NaN();
+        if (!std::isfinite(num) || !std::isfinite(den)) return s0;
+        const V q = static_cast<V>(static_cast<double>(num) / static_cast<double>(den));
+        if (exponent(num) - exponent(den) >= max_diff || exponent(den) == 0 ||
+            std::fpclassify(1.0 / static_cast<double>(den)) == FP_SUBNORMAL ||
+            std::fpclassify(q) == FP_SUBNORMAL || exponent(num) <= tiny_exp) {
+          refused = true;
+        }
+        return s0;
+      };
+      if (f64) {
+        map64([&](uint32_t l) { return f64_bits(scale(a.d(l), b.d(l), c.d(l), 768, 53)); });
+      } else {
+        map32([&](uint32_t l) { return f32_bits(scale(a.f(l), b.f(l), c.f(l), 96, 23)); });
+      }
+      if (refused) {
+        return x.bad("division operands that need range scaling are not supported");
+      }
+      x.write_mask(in.sdst, vcc);
+      return ok_status();
+    }
+    case Sem::kVDivFmas: {
+      const uint64_t vcc = x.read_mask(operand::kVcc) & exec;
+      if (vcc != 0) return x.bad("v_div_fmas with VCC set (a scaled division) is not supported");
+      mapf([&](uint32_t l) { return std::fma(a.f(l), b.f(l), c.f(l)); },
+           [&](uint32_t l) { return std::fma(a.d(l), b.d(l), c.d(l)); });
+      return ok_status();
+    }
+    case Sem::kVDivFixup: {
+      // S0 is the quotient, S1 the denominator, S2 the numerator.
+      auto fixup = [](auto q, auto den, auto num) {
+        using V = decltype(q);
+        constexpr V kInf = std::numeric_limits<V>::infinity();
+        const bool neg = std::signbit(den) != std::signbit(num);
+        if (std::isnan(num)) return std::numeric_limits<V>::quiet_NaN();
+        if (std::isnan(den)) return std::numeric_limits<V>::quiet_NaN();
+        if (den == 0 && num == 0) return std::numeric_limits<V>::quiet_NaN();
+        if (std::isinf(den) && std::isinf(num)) return std::numeric_limits<V>::quiet_NaN();
+        if (den == 0 || std::isinf(num)) return neg ? -kInf : kInf;
+        if (std::isinf(den) || num == 0) return neg ? V(-0.0) : V(0.0);
+        return neg ? -std::fabs(q) : std::fabs(q);
+      };
+      mapf([&](uint32_t l) { return fixup(a.f(l), b.f(l), c.f(l)); },
+           [&](uint32_t l) { return fixup(a.d(l), b.d(l), c.d(l)); });
+      return ok_status();
+    }
     case Sem::kVFmac: {
       // D = S0 * S1 + D (the accumulator is the destination register).
       uint32_t* d0 = vdst(0);
@@ -2106,6 +2196,114 @@ Status exec_flat(Exec& x) {
 }
 
 // ------------------------------------------------------------------------------------------
+// MUBUF through the private segment buffer
+//
+// The V# the executor passes as the private segment buffer (see wave.h) is a swizzled buffer
+// with ADD_TID_ENABLE, INDEX_STRIDE = wave size and ELEMENT_SIZE = 4. Per the GCN3/Vega ISA
+// guide "Buffer Addressing" (swizzled case, stride 0), a lane's access at byte offset
+// o = vaddr (offen) + inst_offset lands at
+//   base + soffset + (o / 4) * 4 * wave_size + lane * 4 + o % 4,
+// so each lane sees its own contiguous private space, and soffset (the scratch wave offset, the
+// stack and frame pointers of AMDGPUUsage "Private Segment Buffer") is a wave-level byte offset:
+// a multiple of 4 * wave_size moves every lane by soffset / wave_size. The interpreter keeps each
+// lane's private bytes contiguous (Wave::scratch), so it maps the swizzled byte back to the lane
+// and offset that own it.
+
+Status exec_mubuf(Exec& x) {
+  const Instruction& in = x.in;
+  const OpInfo& op = x.op;
+  Wave& w = x.w;
+  const DispatchState& ds = x.ds;
+  if (op.sem == Sem::kCacheInv) return ok_status();
+  if (op.sem != Sem::kMemLoad && op.sem != Sem::kMemStore) {
+    return x.bad("no semantics for this buffer instruction in the interpreter");
+  }
+  if (in.lds) return x.bad("MUBUF loads into LDS are not supported by the interpreter");
+  const uint32_t r = in.sbase;
+  if (r + 3 >= 128) return x.bad("buffer resource outside the SGPR file");
+  const uint32_t d0 = w.s[r], d1 = w.s[r + 1], d3 = w.s[r + 3];
+  const uint64_t base = d0 | (static_cast<uint64_t>(d1 & 0xFFFF) << 32);
+  if (base - kScratchBufferBase >= kApertureSize) {
+    return x.bad(fmt::format(
+        "buffer resource with base {:#x} is not the private segment buffer; the interpreter "
+        "runs MUBUF only on private (scratch) memory",
+        base));
+  }
+  const bool swizzle = (d1 >> 31) & 1;
+  const uint32_t element = 2u << ((d3 >> 19) & 3);       // ELEMENT_SIZE: 2, 4, 8, 16 bytes
+  const uint32_t index_stride = 8u << ((d3 >> 21) & 3);  // INDEX_STRIDE: 8, 16, 32, 64
+  const bool add_tid = (d3 >> 23) & 1;
+  if (!swizzle || !add_tid || element != 4 || index_stride != ds.wave_size) {
+    return x.bad(fmt::format(
+        "private segment buffer V# {:#010x} {:#010x} {:#010x} {:#010x} is not a swizzled "
+        "scratch buffer (element size 4, index stride {}, ADD_TID_ENABLE)",
+        d0, d1, w.s[r + 2], d3, ds.wave_size));
+  }
+  if (in.idxen) return x.bad("indexed (idxen) access to the private segment buffer");
+  uint64_t soffset = 0;
+  if (in.soffset != operand::kNone && !scalar_value(w, ds, in, in.soffset, T::kB32, &soffset)) {
+    return x.bad("unsupported soffset operand");
+  }
+  // Wave-level byte offset of the access; per-lane offsets are added per lane.
+  const uint64_t wave_off = (base - kScratchBufferBase) + static_cast<uint32_t>(soffset);
+  const uint32_t* vaddr = in.offen ? w.row(in.vaddr - operand::kVgpr0) : nullptr;
+  const MemKind k = static_cast<MemKind>(op.aux);
+  const uint32_t n = mem_kind_bytes(k);
+  const bool load = op.sem == Sem::kMemLoad;
+  const uint64_t lane_bytes = ds.private_bytes;
+  const uint64_t wave_span = uint64_t{4} * ds.wave_size;  // one dword of every lane
+  x.ctx.lane_ops += static_cast<uint64_t>(std::popcount(x.exec));
+  Status st;
+  auto out_of_range = [&](uint32_t l, uint32_t owner, uint64_t a) {
+    return aborted(fmt::format(
+        "private (scratch) access of lane {} reaches byte {:#x} of lane {}, outside the {} bytes "
+        "per lane of this dispatch (by {} at PC {:#x})",
+        l, a, owner, lane_bytes, in.mnemonic(), in.address));
+  };
+  for_lanes(x.exec, [&](uint32_t l) {
+    if (!st.ok()) return;
+    const uint64_t o = uint64_t{vaddr ? vaddr[l] : 0} + static_cast<uint32_t>(in.offset);
+    uint8_t buf[16];
+    if (wave_off % wave_span == 0) {
+      // The common case: the lane's own bytes, contiguous.
+      const uint64_t a = wave_off / ds.wave_size + o;
+      if (a + n > lane_bytes) {
+        st = out_of_range(l, l, a + n - 1);
+        return;
+      }
+      uint8_t* p = w.scratch + static_cast<size_t>(l) * lane_bytes + a;
+      if (load) {
+        load_to_regs(x, in.dst - operand::kVgpr0, l, k, p);
+      } else {
+        store_from_regs(x, in.vdata - operand::kVgpr0, l, k, buf);
+        std::memcpy(p, buf, n);
+      }
+      return;
+    }
+    // A wave offset that is not a whole number of swizzled dwords: map byte by byte.
+    if (!load) store_from_regs(x, in.vdata - operand::kVgpr0, l, k, buf);
+    for (uint32_t j = 0; j < n; ++j) {
+      const uint64_t lo = o + j;
+      const uint64_t phys = wave_off + (lo / 4) * wave_span + uint64_t{l} * 4 + lo % 4;
+      const uint32_t owner = static_cast<uint32_t>((phys / 4) % ds.wave_size);
+      const uint64_t a = (phys / wave_span) * 4 + phys % 4;
+      if (a >= lane_bytes) {
+        st = out_of_range(l, owner, a);
+        return;
+      }
+      uint8_t* p = w.scratch + static_cast<size_t>(owner) * lane_bytes + a;
+      if (load) {
+        buf[j] = *p;
+      } else {
+        *p = buf[j];
+      }
+    }
+    if (load) load_to_regs(x, in.dst - operand::kVgpr0, l, k, buf);
+  });
+  return st;
+}
+
+// ------------------------------------------------------------------------------------------
 // VOPD (gfx11 dual issue): two VOP2-like components read their sources before either writes
 // (RDNA3 guide 7.6 "Dual Issue VALU"). X computes into a spare vector row (the AGPR half of the
 // register file, unused on gfx11), Y runs in place, then X's row is copied to its destination.
@@ -2245,9 +2443,7 @@ Status run_wave(Wave& w, ThreadContext& ctx) {
         st = exec_vopd(x);
         break;
       case Encoding::kMubuf:
-        st = x.op.sem == Sem::kCacheInv
-                 ? ok_status()
-                 : x.bad("MUBUF (buffer resource) memory is not supported by the interpreter");
+        st = exec_mubuf(x);
         break;
       default:
         st = x.bad("encoding not supported by the interpreter");

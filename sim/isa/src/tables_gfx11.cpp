@@ -97,7 +97,7 @@ void sopk(TableBuilder& b) {
   }
   r(15, "s_addk_i32", Sem::kSAddk, I);
   r(16, "s_mulk_i32", Sem::kSMulk, I);
-  r(17, "s_getreg_b32", Sem::kNone, U);
+  r(17, "s_getreg_b32", Sem::kSGetreg, U);
   r(18, "s_setreg_b32", Sem::kNone, U);
   r(19, "s_setreg_imm32_b32", Sem::kNone, N, 0, kOpKLiteral);
   r(20, "s_call_b64", Sem::kNone, D);

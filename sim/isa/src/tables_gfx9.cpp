@@ -91,7 +91,7 @@ void sopk(TableBuilder& b) {
   r(14, "s_addk_i32", Sem::kSAddk, I);
   r(15, "s_mulk_i32", Sem::kSMulk, I);
   r(16, "s_cbranch_i_fork", Sem::kNone, D);
-  r(17, "s_getreg_b32", Sem::kNone, U);
+  r(17, "s_getreg_b32", Sem::kSGetreg, U);
   r(18, "s_setreg_b32", Sem::kNone, U);
   r(20, "s_setreg_imm32_b32", Sem::kNone, N, 0, kOpKLiteral);
   r(21, "s_call_b64", Sem::kNone, D);
@@ -606,7 +606,8 @@ void ds(TableBuilder& b) {
 }
 
 // FLAT, GLOBAL and SCRATCH share opcode numbers (FLATInstructions.td *_vi); atomics exist for
-// FLAT and GLOBAL only.
+// FLAT and GLOBAL only. MUBUF's untyped loads and stores have the same numbers
+// (BUFInstructions.td "MUBUF_Real_vi"); its atomics are not in the tables.
 void flat(TableBuilder& b, Encoding enc, const char* prefix) {
   auto r = [&](uint16_t op, const std::string& stem, Sem s, uint8_t aux, uint16_t flags = 0) {
     b.add(enc, {op, b.name(prefix + stem), s, N, {N, N, N}, aux, flags});
@@ -633,7 +634,7 @@ void flat(TableBuilder& b, Encoding enc, const char* prefix) {
   r(35, "load_sbyte_d16_hi", Sem::kMemLoad, k(MemKind::kI8D16Hi));
   r(36, "load_short_d16", Sem::kMemLoad, k(MemKind::kB16D16));
   r(37, "load_short_d16_hi", Sem::kMemLoad, k(MemKind::kB16D16Hi));
-  if (enc == Encoding::kScratch) return;
+  if (enc == Encoding::kScratch || enc == Encoding::kMubuf) return;
   struct A {
     uint16_t op;
     const char* stem;
@@ -658,6 +659,19 @@ void flat(TableBuilder& b, Encoding enc, const char* prefix) {
   r(82, "atomic_pk_add_bf16", Sem::kNone, 0);
 }
 
+// MUBUF cache controls (BUFInstructions.td): L1 write-back/invalidate on all GFX9, L2
+// write-back and invalidate on gfx90a (buffer_wbl2 0x28, buffer_invl2 0x29; gfx940 renames
+// 0x29 buffer_inv). The interpreter has no caches: all are no-ops.
+void mubuf_cache(TableBuilder& b, bool gfx940) {
+  auto r = [&](uint16_t op, std::string_view name) {
+    b.add(Encoding::kMubuf, {op, name, Sem::kCacheInv, N, {N, N, N}, 0, 0});
+  };
+  r(0x28, "buffer_wbl2");
+  r(0x29, gfx940 ? "buffer_inv" : "buffer_invl2");
+  r(0x3E, "buffer_wbinvl1");
+  r(0x3F, "buffer_wbinvl1_vol");
+}
+
 }  // namespace
 
 void build_gfx9_tables(const IsaTarget& target, TableBuilder& b) {
@@ -677,6 +691,8 @@ void build_gfx9_tables(const IsaTarget& target, TableBuilder& b) {
   flat(b, Encoding::kFlat, "flat_");
   flat(b, Encoding::kGlobal, "global_");
   flat(b, Encoding::kScratch, "scratch_");
+  flat(b, Encoding::kMubuf, "buffer_");
+  mubuf_cache(b, gfx940);
   // VOP3 forms of VOPC (0x000-0x0FF), VOP2 (0x100 + op) and VOP1 (0x140 + op) ops.
   b.add_vop3_forms(Encoding::kVopc, 0x000);
   b.add_vop3_forms(Encoding::kVop2, 0x100);

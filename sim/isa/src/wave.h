@@ -25,6 +25,17 @@ inline constexpr uint64_t kSharedApertureBase = 1ull << 48;
 inline constexpr uint64_t kPrivateApertureBase = 2ull << 48;
 inline constexpr uint64_t kApertureSize = 1ull << 32;
 
+/// The private segment buffer V# of kernels that enable it (AMDGPUUsage "Private Segment
+/// Buffer"), laid out as ROCr's scratch SRD for GFX9 (amd_aql_queue.cpp: stride 0,
+/// SWIZZLE_ENABLE, NUM_RECORDS = scratch bytes, DST_SEL XYZW, NUM_FORMAT UINT, DATA_FORMAT 32,
+/// ELEMENT_SIZE 4, INDEX_STRIDE 64, ADD_TID_ENABLE, TYPE buffer). Its 48-bit base names no memory:
+/// MUBUF accesses through a V# whose base lies in [kScratchBufferBase, + kApertureSize) go to the
+/// lanes' private memory (interp.cpp exec_mubuf); code may add the scratch wave offset to it.
+inline constexpr uint64_t kScratchBufferBase = 0xFFFF'0000'0000ull;
+inline constexpr uint32_t kScratchRsrcWord1 = (1u << 31) | 0xFFFFu;  ///< SWIZZLE_ENABLE | base hi
+inline constexpr uint32_t kScratchRsrcWord3 = 4u | (5u << 3) | (6u << 6) | (7u << 9) | (4u << 12) |
+                                              (4u << 15) | (1u << 19) | (3u << 21) | (1u << 23);
+
 /// Rows of the vector register file: VGPRs 0-255, then AGPRs 0-255 (gfx90a/gfx94x).
 inline constexpr uint32_t kVectorRows = 512;
 inline constexpr uint32_t kAgprRow0 = 256;

@@ -103,6 +103,7 @@ struct Instruction {
   bool gds = false;
   bool acc = false;                   ///< gfx90a+ DS/FLAT/MUBUF data in AGPRs
   bool offen = false, idxen = false;  ///< MUBUF
+  bool lds = false;                   ///< MUBUF: load into LDS (gfx9 bit 16)
 
   // VOPD (gfx11 dual issue): X is info/opcode/dst/src[0..1] (src[2] as a VOP2 would have it);
   // Y is below. Both components may use the one literal.

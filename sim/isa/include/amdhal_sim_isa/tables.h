@@ -98,6 +98,7 @@ enum class Sem : uint16_t {
   kSGetpc,
   kSSetpc,
   kSSwappc,
+  kSGetreg,  ///< s_getreg_b32: hardware registers the interpreter models (SH_MEM_BASES)
   kSSaveexec,
   kSWrexec,
   kSAbs,
@@ -296,11 +297,13 @@ enum class Sem : uint16_t {
   kDsNop,
   kDsPermute,   ///< ds_permute_b32: lane-to-lane scatter through the LDS crossbar (no LDS access)
   kDsBpermute,  ///< ds_bpermute_b32: lane-to-lane gather
-  // ---- flat / global / scratch memory
+  // ---- flat / global / scratch memory; MUBUF loads/stores (through the private segment
+  // buffer V# only)
   kMemLoad,
   kMemStore,
   kMemAtomic,
-  kCacheInv,  ///< cache invalidation (gfx11 buffer_gl0_inv/gl1_inv, s_gl1_inv): no caches here
+  kCacheInv,  ///< cache write-back/invalidation (gfx11 buffer_gl0_inv/gl1_inv, s_gl1_inv; gfx9
+              ///< buffer_wbinvl1*, buffer_wbl2, buffer_invl2/buffer_inv): no caches here
 };
 /// Compare conditions (VOPC, SOPC, SOPK). Float compares use all 16 in this order (the VOPC
 /// opcode order: f, lt, eq, le, gt, lg, ge, o, u, nge, nlg, ngt, nle, neq, nlt, tru); integer
