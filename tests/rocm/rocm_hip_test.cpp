@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/run_command.h"
@@ -28,16 +29,18 @@ const HipCase kCases[] = {
     {"peer", "sim:gfx90ax2"},
 };
 
-class HipCorpus : public ::testing::TestWithParam<HipCase> {};
+/// One case of the corpus, built at one optimisation level.
+class HipCorpus : public ::testing::TestWithParam<std::tuple<HipCase, const char*>> {};
 
-TEST_P(HipCorpus, PassesUnderExecO3) {
-  const std::string program = AMDHAL_HIP_CORPUS_O3;
+TEST_P(HipCorpus, PassesUnderExec) {
+  const auto& [c, opt] = GetParam();
+  const std::string program =
+      std::string(opt) == "O0" ? AMDHAL_HIP_CORPUS_O0 : AMDHAL_HIP_CORPUS_O3;
   if (program.empty()) {
     GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
   }
-  const HipCase& c = GetParam();
-  auto r = run_command(std::string(AMDHAL_CLI) + " --device " + c.device + " exec -- '" + program +
-                       "' " + c.name);
+  auto r = run_command("timeout 120 " + std::string(AMDHAL_CLI) + " --device " + c.device +
+                       " exec -- '" + program + "' " + c.name);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(std::string("PASS ") + c.name), std::string::npos) << r.out << r.err;
   // Nothing the runtime asked for was missing, nothing hung.
@@ -114,9 +117,10 @@ TEST(HsaLevel, OwnKernelThroughRocrAndThroughTheKfdBackend) {
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(got[i], float(i) + 2.0f) << "c[" << i << "]";
 }
 
-INSTANTIATE_TEST_SUITE_P(Rocm, HipCorpus, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<HipCase>& i) {
-                           return std::string(i.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Rocm, HipCorpus, ::testing::Combine(::testing::ValuesIn(kCases), ::testing::Values("O3", "O0")),
+    [](const ::testing::TestParamInfo<std::tuple<HipCase, const char*>>& i) {
+      return std::string(std::get<0>(i.param).name) + "_" + std::get<1>(i.param);
+    });
 
 }  // namespace
