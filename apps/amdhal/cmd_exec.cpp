@@ -1,15 +1,18 @@
-// `amdhal --device sim:gfx90a[xN] exec [--log ioctl] -- PROGRAM [ARGS...]`: runs an unmodified
-// ROCm program on simulated GPUs. PROGRAM starts with libamdhal_interpose.so preloaded
-// (sim/interpose), which answers /dev/kfd, the render nodes and the amdgpu/KFD sysfs files from
-// a virtual KFD inside PROGRAM's own process (docs/rocm.md).
+// `amdhal --device sim:gfx90a[xN] exec [--log ioctl,files,packets] [--trace FILE] -- PROGRAM
+// [ARGS...]`: runs an unmodified ROCm program on simulated GPUs. PROGRAM starts with
+// libamdhal_interpose.so preloaded (sim/interpose), which answers /dev/kfd, the render nodes and
+// the amdgpu/KFD sysfs files from a virtual KFD inside PROGRAM's own process (docs/rocm.md).
 #include <limits.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -95,8 +98,24 @@ int run_exec(Context& ctx, const po::variables_map& vm) {
   if (program.empty()) {
     return fail(kExitUsage, "exec: no program given (amdhal --device sim:gfx90a exec -- PROGRAM)");
   }
-  const std::string spec = ctx.options().device.empty() ? "sim:gfx90a" : ctx.options().device;
+  std::string spec = ctx.options().device.empty() ? "sim:gfx90a" : ctx.options().device;
   if (Status st = check_target(spec); !st.ok()) return fail(st);
+  // --timeout: the simulator's kernel time limit (the spec's timeout= key).
+  if (vm.count("timeout")) {
+    const std::string text = vm["timeout"].as<std::string>();
+    char* end = nullptr;
+    const double seconds = std::strtod(text.c_str(), &end);
+    if (text.empty() || end == nullptr || *end != '\0' || !(seconds > 0) || seconds > 1e6) {
+      return fail(
+          kExitUsage,
+          fmt::format("exec: --timeout '{}': expected seconds, > 0 (e.g. 10 or 0.5)", text));
+    }
+    if (spec.find(",timeout=") != std::string::npos) {
+      return fail(kExitUsage, "exec: --timeout given both as an option and in --device (timeout=)");
+    }
+    const auto ms = std::max<long long>(1, static_cast<long long>(seconds * 1000.0 + 0.5));
+    spec += fmt::format(",timeout={}ms", ms);
+  }
   const std::string log = vm.count("log") ? vm["log"].as<std::string>() : "";
   {
     size_t pos = 0;
@@ -104,11 +123,30 @@ int run_exec(Context& ctx, const po::variables_map& vm) {
       size_t end = log.find(',', pos);
       if (end == std::string::npos) end = log.size();
       const std::string item = log.substr(pos, end - pos);
-      if (item != "ioctl" && item != "files") {
-        return fail(kExitUsage,
-                    fmt::format("exec: --log: unknown item '{}' (known: ioctl, files)", item));
+      if (item != "ioctl" && item != "files" && item != "packets") {
+        return fail(
+            kExitUsage,
+            fmt::format("exec: --log: unknown item '{}' (known: ioctl, files, packets)", item));
       }
       pos = end + 1;
+    }
+  }
+  // --trace: an absolute path (PROGRAM may change directory), holding a valid empty trace until
+  // the program's process that runs the GPUs replaces it at exit.
+  std::string trace;
+  if (vm.count("trace")) {
+    trace = vm["trace"].as<std::string>();
+    if (trace.empty()) return fail(kExitUsage, "exec: --trace: empty file name");
+    std::error_code ec;
+    const std::filesystem::path abs = std::filesystem::absolute(trace, ec);
+    if (!ec) trace = abs.string();
+    std::FILE* f = std::fopen(trace.c_str(), "w");
+    if (f == nullptr) {
+      return fail(kExitFailure, fmt::format("exec: --trace {}: {}", trace, std::strerror(errno)));
+    }
+    std::fputs("{\"traceEvents\":[],\"displayTimeUnit\":\"ns\"}\n", f);
+    if (std::fclose(f) != 0) {
+      return fail(kExitFailure, fmt::format("exec: --trace {}: {}", trace, std::strerror(errno)));
     }
   }
   auto lib = interposer_path();
@@ -143,6 +181,11 @@ int run_exec(Context& ctx, const po::variables_map& vm) {
     } else {
       setenv("AMDHAL_EXEC_LOG", log.c_str(), 1);
     }
+    if (trace.empty()) {
+      unsetenv("AMDHAL_EXEC_TRACE");
+    } else {
+      setenv("AMDHAL_EXEC_TRACE", trace.c_str(), 1);
+    }
     execvp(argv[0], argv.data());
     const int err = errno;
     std::fprintf(stderr, "amdhal: exec: cannot run '%s': %s\n", argv[0], std::strerror(err));
@@ -170,7 +213,15 @@ Command exec_command() {
   c.options = [](po::options_description& desc, po::positional_options_description& pos) {
     desc.add_options()("log", po::value<std::string>()->value_name("LIST"),
                        "trace to stderr: ioctl (every KFD/DRM ioctl and mmap with its arguments "
-                       "and result), files (every claimed path); comma-separated")(
+                       "and result), files (every claimed path), packets (every packet a "
+                       "simulated engine runs, decoded); comma-separated")(
+        "trace", po::value<std::string>()->value_name("FILE"),
+        "write a Chrome trace (JSON; open in Perfetto or chrome://tracing) of the packets the "
+        "simulated GPUs ran: one track per GPU and queue, kernel dispatches, SDMA copies and "
+        "fills, barriers and waits with their durations; written when PROGRAM exits")(
+        "timeout", po::value<std::string>()->value_name("SECONDS"),
+        "stop a kernel dispatch that runs longer than this (an endless loop): the simulator "
+        "reports it and the runtime gets a queue error; default: no limit")(
         "program", po::value<std::vector<std::string>>()->value_name("PROGRAM"),
         "the program and its arguments, after --");
     pos.add("program", -1);
@@ -184,11 +235,21 @@ Command exec_command() {
       "sim:gfx1100 are refused before PROGRAM starts.\n\n"
       "Exit status: PROGRAM's own; 128+N if a signal N ended it; 127 if it cannot be found;\n"
       "2 for a bad command line or target.\n\n"
+      "--log packets prints one line per packet: \"amdhal-exec: gpu0 aql q1 KERNEL_DISPATCH\n"
+      "grid_size_x=256 ... kernel_object=0x...\" (qN is the KFD queue id of --log ioctl).\n"
+      "--trace FILE holds a valid empty trace until the process that used the GPUs exits; a\n"
+      "program that ends with _exit or a signal leaves it empty. Timestamps are microseconds\n"
+      "from the program's start.\n\n"
+      "--timeout S stops any kernel still running after S seconds (the same as timeout=S in\n"
+      "the --device spec); HIP then reports a queue error and ends the program.\n\n"
       "Without the CLI: LD_PRELOAD=build/lib/amdhal/libamdhal_interpose.so\n"
-      "  AMDHAL_EXEC_DEVICE=sim:gfx90ax2 AMDHAL_EXEC_LOG=ioctl PROGRAM (see docs/rocm.md).\n\n"
+      "  AMDHAL_EXEC_DEVICE=sim:gfx90ax2 AMDHAL_EXEC_LOG=ioctl AMDHAL_EXEC_TRACE=FILE PROGRAM\n"
+      "  (see docs/rocm.md).\n\n"
       "Examples:\n"
       "  amdhal --device sim:gfx90a exec -- rocminfo\n"
-      "  amdhal --device sim:gfx90ax2 exec --log ioctl -- rocminfo\n";
+      "  amdhal --device sim:gfx90ax2 exec --log ioctl -- rocminfo\n"
+      "  amdhal exec --log packets --trace run.json -- ./my_hip_program\n"
+      "  amdhal exec --timeout 10 -- ./my_hip_program\n";
   c.run = run_exec;
   return c;
 }

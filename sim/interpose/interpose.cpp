@@ -14,9 +14,14 @@
 //
 // Calls the simulator itself makes (its own open/mmap/close on memfds and temporary files) run
 // with a per-thread guard set, so they bypass the hooks.
+//
+// AMDHAL_EXEC_LOG=packets and AMDHAL_EXEC_TRACE=FILE set a packet observer on every simulated
+// device: one stderr line per packet, and a Chrome trace written when the process exits.
 #include <amdgpu_drm.h>
+#include <cxxabi.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/kfd_ioctl.h>
 #include <sys/ioctl.h>
@@ -27,19 +32,23 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "amdhal_sim/device.h"
 #include "amdhal_sim_kfd/virtual_kfd.h"
@@ -92,6 +101,8 @@ struct Config {
   uint32_t gpu_count = 1;
   bool log_ioctl = false;
   bool log_files = false;
+  bool log_packets = false;  // AMDHAL_EXEC_LOG=packets
+  std::string trace_path;    // AMDHAL_EXEC_TRACE, "" = no trace
   bool valid = true;
   std::string error;
 };
@@ -119,14 +130,18 @@ const Config& config() {
           c.log_ioctl = true;
         } else if (item == "files") {
           c.log_files = true;
+        } else if (item == "packets") {
+          c.log_packets = true;
         } else if (!item.empty()) {
-          std::fprintf(stderr,
-                       "amdhal-exec: AMDHAL_EXEC_LOG: unknown item '%.*s' (known: ioctl, files)\n",
-                       static_cast<int>(item.size()), item.data());
+          std::fprintf(
+              stderr,
+              "amdhal-exec: AMDHAL_EXEC_LOG: unknown item '%.*s' (known: ioctl, files, packets)\n",
+              static_cast<int>(item.size()), item.data());
         }
         pos = end + 1;
       }
     }
+    if (const char* t = std::getenv("AMDHAL_EXEC_TRACE"); t != nullptr) c.trace_path = t;
     return c;
   }();
   return cfg;
@@ -202,6 +217,352 @@ std::string fd_label(uint16_t kind) {
   return fmt::format("/dev/dri/renderD{}", 128 + kind - 2);
 }
 
+// ---- packet log and trace (AMDHAL_EXEC_LOG=packets, AMDHAL_EXEC_TRACE=FILE) ----
+
+// Trace timestamps count from here: the library is initialised before the program's main().
+const std::chrono::steady_clock::time_point g_start = std::chrono::steady_clock::now();
+pid_t g_vkfd_creator = 0;  // the process that created the virtual KFD
+
+/// Decoded fields that hold addresses (or handles, which are addresses too) print in hex.
+bool is_address_field(std::string_view name) {
+  return name.find("addr") != std::string_view::npos ||
+         name.find("signal") != std::string_view::npos ||
+         name.find("handle") != std::string_view::npos || name.ends_with("_object") ||
+         name.ends_with("_lo") || name.ends_with("_hi") || name.ends_with("_base");
+}
+
+/// "q3" for the virtual KFD's "kfd.q3" / "kfd.sdma0.q3" (the KFD queue id the ioctl log shows),
+/// else "q<device queue id>".
+std::string queue_label(std::string_view name, uint32_t id) {
+  const size_t dot = name.rfind(".q");
+  if (dot != std::string_view::npos && dot + 2 < name.size() &&
+      name.find_first_not_of("0123456789", dot + 2) == std::string_view::npos) {
+    return std::string(name.substr(dot + 1));
+  }
+  return fmt::format("q{}", id);
+}
+
+/// One line: "amdhal-exec: gpu0 aql q1 KERNEL_DISPATCH ... kernel_object=0x... kernel=_Z3fooPf".
+/// `kernel` is the dispatched kernel's symbol ("" if unknown or not a dispatch).
+std::string packet_line(const amdhal::sim::PacketEvent& e, const std::string& kernel) {
+  std::string line = fmt::format("amdhal-exec: gpu{} {} {} {}", e.device_index, e.engine,
+                                 queue_label(e.queue_name, e.queue_id), e.packet->name);
+  for (const auto& f : e.packet->fields) {
+    if (is_address_field(f.name)) {
+      line += fmt::format(" {}=0x{:x}", f.name, f.value);
+    } else {
+      line += fmt::format(" {}={}", f.name, f.value);
+    }
+  }
+  if (!kernel.empty()) line += fmt::format(" kernel={}", kernel);
+  if (!e.executed) line += " (not executed)";
+  line += '\n';
+  return line;
+}
+
+/// Names of the kernels the runtime loaded, found from a dispatch's kernel_object: the code
+/// object's ELF image as the loader copied it into GPU memory. LLVM AMDGPUUsage ("Code Object",
+/// "Kernel Descriptor"): the first PT_LOAD segment starts at file offset 0 and virtual address 0,
+/// so the loaded image begins with the ELF header at a page boundary below the descriptor; the
+/// descriptor is the object symbol "<kernel-name>.kd" in .dynsym, its st_value the descriptor's
+/// offset from that load base. Results (failures too) are cached per descriptor address.
+class KernelNames {
+ public:
+  struct Name {
+    std::string symbol;     ///< "_Z10vector_addPKfS0_Pfi", "" when not found
+    std::string demangled;  ///< "vector_add(float const*, float const*, float*, int)"
+  };
+
+  explicit KernelNames(amdhal::sim::System* system) : system_(system) {}
+
+  Name lookup(uint32_t gpu, uint32_t vmid, uint64_t kernel_object) {
+    const std::tuple<uint32_t, uint32_t, uint64_t> key{gpu, vmid, kernel_object};
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    }
+    Name n;
+    if (gpu < system_->device_count() && vmid < amdhal::sim::Device::kVmidCount) {
+      n.symbol = find_symbol(system_->device(gpu).vm(vmid), kernel_object);
+    }
+    n.demangled = demangle(n.symbol);
+    std::lock_guard lock(mu_);
+    cache_.emplace(key, n);
+    return n;
+  }
+
+ private:
+  static constexpr uint16_t kEmAmdgpu = 224;          // ELF e_machine EM_AMDGPU
+  static constexpr uint64_t kPage = 4096;             // PT_LOAD alignment of AMDGPU code objects
+  static constexpr uint64_t kMaxImage = 64ull << 20;  // search no further below the descriptor
+  static constexpr uint64_t kMaxSymbols = 1 << 16;
+  static constexpr uint64_t kMaxStrings = 4 << 20;
+
+  template <typename T>
+  static bool read(const amdhal::sim::AddressSpace& vm, uint64_t va, T* out, size_t n = 1) {
+    amdhal::sim::VmFault f;
+    return vm.read(va, out, sizeof(T) * n, &f).ok();
+  }
+
+  static std::string find_symbol(const amdhal::sim::AddressSpace& vm, uint64_t kd) {
+    for (uint64_t base = kd & ~(kPage - 1); kd - base < kMaxImage; base -= kPage) {
+      Elf64_Ehdr eh;
+      if (!read(vm, base, &eh)) return "";  // left the allocation: no image below
+      if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+          eh.e_machine == kEmAmdgpu) {
+        return symbol_at(vm, base, eh, kd - base);
+      }
+      if (base == 0) break;
+    }
+    return "";
+  }
+
+  static std::string symbol_at(const amdhal::sim::AddressSpace& vm, uint64_t base,
+                               const Elf64_Ehdr& eh, uint64_t offset) {
+    if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64) return "";
+    std::vector<Elf64_Phdr> ph(eh.e_phnum);
+    if (!read(vm, base + eh.e_phoff, ph.data(), ph.size())) return "";
+    uint64_t symtab = 0, strtab = 0, strsz = 0, hash = 0;
+    for (const Elf64_Phdr& p : ph) {
+      if (p.p_type != PT_DYNAMIC) continue;
+      std::vector<Elf64_Dyn> dyn(std::min<uint64_t>(p.p_memsz / sizeof(Elf64_Dyn), 64));
+      if (dyn.empty() || !read(vm, base + p.p_vaddr, dyn.data(), dyn.size())) return "";
+      for (const Elf64_Dyn& d : dyn) {
+        if (d.d_tag == DT_NULL) break;
+        if (d.d_tag == DT_SYMTAB) symtab = d.d_un.d_ptr;
+        if (d.d_tag == DT_STRTAB) strtab = d.d_un.d_ptr;
+        if (d.d_tag == DT_STRSZ) strsz = d.d_un.d_val;
+        if (d.d_tag == DT_HASH) hash = d.d_un.d_ptr;
+      }
+    }
+    if (symtab == 0 || strtab == 0 || strsz == 0 || strsz > kMaxStrings) return "";
+    // DT_HASH: nbucket, nchain; nchain is the number of symbols (System V ABI, "Hash Table").
+    uint64_t count = 0;
+    uint32_t hash_words[2];
+    if (hash != 0 && read(vm, base + hash, hash_words, 2)) {
+      count = hash_words[1];
+    } else if (strtab > symtab) {
+      count = (strtab - symtab) / sizeof(Elf64_Sym);  // lld places .dynstr after .dynsym
+    }
+    count = std::min(count, kMaxSymbols);
+    std::vector<Elf64_Sym> syms(count);
+    std::string strings(strsz, '\0');
+    if (count == 0 || !read(vm, base + symtab, syms.data(), syms.size()) ||
+        !read(vm, base + strtab, strings.data(), strings.size())) {
+      return "";
+    }
+    for (const Elf64_Sym& s : syms) {
+      if (s.st_value != offset || s.st_name >= strings.size()) continue;
+      const std::string name(strings.c_str() + s.st_name);
+      if (name.size() > 3 && name.ends_with(".kd")) return name.substr(0, name.size() - 3);
+    }
+    return "";
+  }
+
+  static std::string demangle(const std::string& symbol) {
+    if (symbol.empty()) return "";
+    int status = 0;
+    char* d = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
+    std::string out = (status == 0 && d != nullptr) ? std::string(d) : symbol;
+    std::free(d);
+    return out;
+  }
+
+  amdhal::sim::System* system_;
+  std::mutex mu_;
+  std::map<std::tuple<uint32_t, uint32_t, uint64_t>, Name> cache_;
+};
+
+/// The packets the engines ran, kept for the trace file written at exit.
+class TraceRecorder {
+ public:
+  /// Events kept at most (about 200 bytes each); later ones are counted as dropped.
+  static constexpr size_t kMaxEvents = 1'000'000;
+
+  /// Copies of the configuration: config()'s static is destroyed before the exit-time write.
+  TraceRecorder(std::string path, std::string spec)
+      : path_(std::move(path)), spec_(std::move(spec)) {}
+
+  void add(const amdhal::sim::PacketEvent& e, const KernelNames::Name& kernel) {
+    Event ev;
+    ev.kernel = kernel;
+    ev.gpu = e.device_index;
+    ev.queue = e.queue_id;
+    ev.executed = e.executed;
+    ev.start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(e.start - g_start).count();
+    ev.dur_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(e.end - e.start).count();
+    ev.name = e.packet->name;
+    ev.fields = e.packet->fields;
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = tracks_.try_emplace({ev.gpu, ev.queue});
+    if (inserted) {
+      it->second = fmt::format("{} {}", e.engine, queue_label(e.queue_name, e.queue_id));
+      engines_[{ev.gpu, ev.queue}] = std::string(e.engine);
+    }
+    if (events_.size() >= kMaxEvents) {
+      ++dropped_;
+      return;
+    }
+    events_.push_back(std::move(ev));
+  }
+
+  /// Writes the Chrome trace ("traceEvents" JSON object format) to `path` through a temporary
+  /// file renamed into place, so a reader never sees half a file.
+  void write() {
+    using nlohmann::json;
+    std::lock_guard lock(mu_);
+    const std::string& path = path_;
+    const std::string& spec = spec_;
+    const std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "amdhal-exec: AMDHAL_EXEC_TRACE=%s: %s\n", path.c_str(),
+                   std::strerror(errno));
+      return;
+    }
+    std::string out = "{\"traceEvents\":[\n";
+    bool first = true;
+    auto emit = [&](const json& j) {
+      if (!first) out += ",\n";
+      first = false;
+      out += j.dump();
+      if (out.size() > (1u << 20)) {
+        std::fwrite(out.data(), 1, out.size(), f);
+        out.clear();
+      }
+    };
+    std::set<uint32_t> gpus;
+    for (const auto& [key, label] : tracks_) gpus.insert(key.first);
+    for (uint32_t gpu : gpus) {
+      emit({{"ph", "M"},
+            {"name", "process_name"},
+            {"pid", gpu},
+            {"args", {{"name", fmt::format("gpu{} ({})", gpu, spec)}}}});
+      emit({{"ph", "M"},
+            {"name", "process_sort_index"},
+            {"pid", gpu},
+            {"args", {{"sort_index", gpu}}}});
+    }
+    for (const auto& [key, label] : tracks_) {
+      emit({{"ph", "M"},
+            {"name", "thread_name"},
+            {"pid", key.first},
+            {"tid", key.second},
+            {"args", {{"name", label}}}});
+    }
+    for (const Event& ev : events_) emit(event_json(ev));
+    out += "\n],\"displayTimeUnit\":\"ns\",\"otherData\":";
+    out += json({{"producer", "amdhal exec"},
+                 {"device", spec},
+                 {"events", events_.size()},
+                 {"dropped_events", dropped_}})
+               .dump();
+    out += "}\n";
+    const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
+    const bool closed = std::fclose(f) == 0;
+    if (!ok || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+      std::fprintf(stderr, "amdhal-exec: AMDHAL_EXEC_TRACE=%s: cannot write: %s\n", path.c_str(),
+                   std::strerror(errno));
+      std::remove(tmp.c_str());
+    }
+  }
+
+ private:
+  struct Event {
+    uint32_t gpu = 0;
+    uint32_t queue = 0;
+    bool executed = true;
+    int64_t start_ns = 0;
+    int64_t dur_ns = 0;
+    std::string name;
+    KernelNames::Name kernel;  // dispatches whose kernel was found
+    std::vector<amdhal::packets::DecodedField> fields;
+  };
+
+  nlohmann::json event_json(const Event& ev) const {
+    using nlohmann::json;
+    json args = json::object();
+    for (const auto& f : ev.fields) {
+      if (is_address_field(f.name)) {
+        args[f.name] = fmt::format("0x{:x}", f.value);
+      } else {
+        args[f.name] = f.value;
+      }
+    }
+    auto field = [&](std::string_view n) -> uint64_t {
+      for (const auto& f : ev.fields) {
+        if (f.name == n) return f.value;
+      }
+      return 0;
+    };
+    if (ev.name == "KERNEL_DISPATCH") {
+      // hsa_kernel_dispatch_packet_t: grid sizes in work-items, workgroup sizes (HSA runtime
+      // specification 1.2, section 2.9.6).
+      args["grid"] =
+          fmt::format("{}x{}x{}", field("grid_size_x"), field("grid_size_y"), field("grid_size_z"));
+      args["workgroup"] = fmt::format("{}x{}x{}", field("workgroup_size_x"),
+                                      field("workgroup_size_y"), field("workgroup_size_z"));
+    } else if (ev.name == "COPY_LINEAR" || ev.name == "CONSTANT_FILL") {
+      // SDMA_PKT_COPY_LINEAR / SDMA_PKT_CONSTANT_FILL COUNT holds bytes - 1 on SDMA 4 and later
+      // (amdgpu sdma_v4_0.c emit_copy_buffer / emit_fill_buffer: byte_count - 1).
+      args["bytes"] = field("count") + 1;
+    }
+    if (!ev.kernel.symbol.empty()) args["kernel"] = ev.kernel.symbol;
+    if (!ev.executed) args["executed"] = false;
+    args["packet"] = ev.name;
+    const auto it = engines_.find({ev.gpu, ev.queue});
+    return json{{"ph", "X"},
+                {"name", ev.kernel.demangled.empty() ? ev.name : ev.kernel.demangled},
+                {"cat", it == engines_.end() ? std::string("gpu") : it->second},
+                {"pid", ev.gpu},
+                {"tid", ev.queue},
+                {"ts", static_cast<double>(ev.start_ns) / 1000.0},
+                {"dur", static_cast<double>(ev.dur_ns) / 1000.0},
+                {"args", std::move(args)}};
+  }
+
+  const std::string path_;
+  const std::string spec_;
+  std::mutex mu_;
+  std::vector<Event> events_;
+  uint64_t dropped_ = 0;
+  std::map<std::pair<uint32_t, uint32_t>, std::string> tracks_;   // (gpu, queue) → "aql q1"
+  std::map<std::pair<uint32_t, uint32_t>, std::string> engines_;  // (gpu, queue) → "aql"
+};
+
+TraceRecorder* g_trace = nullptr;  // never destroyed: engines may report during exit
+
+void install_packet_observers(VirtualKfd& v, const Config& cfg) {
+  if (!cfg.log_packets && cfg.trace_path.empty()) return;
+  if (!cfg.trace_path.empty()) g_trace = new TraceRecorder(cfg.trace_path, cfg.spec);
+  amdhal::sim::System& sys = v.system();
+  auto* names = new KernelNames(&sys);  // never destroyed, like the virtual KFD
+  for (size_t i = 0; i < sys.device_count(); ++i) {
+    sys.device(i).set_packet_observer(
+        [log = cfg.log_packets, trace = g_trace, names](const amdhal::sim::PacketEvent& e) {
+          KernelNames::Name kernel;
+          if (e.executed && e.packet->name == "KERNEL_DISPATCH") {
+            if (auto ko = e.packet->field("kernel_object")) {
+              kernel = names->lookup(e.device_index, e.vmid, *ko);
+            }
+          }
+          if (log) {
+            const std::string line = packet_line(e, kernel.symbol);
+            std::fwrite(line.data(), 1, line.size(), stderr);  // one call: lines never interleave
+          }
+          if (trace != nullptr) trace->add(e, kernel);
+        });
+  }
+}
+
+/// Writes the trace when the process that created the virtual KFD exits (the virtual KFD
+/// itself is never torn down, see vkfd()); forked children that inherit it write nothing.
+__attribute__((destructor)) void write_trace_at_exit() {
+  if (g_trace == nullptr || getpid() != g_vkfd_creator) return;
+  Guard guard;
+  g_trace->write();
+}
+
 // ---- the fake root and the virtual KFD ----
 
 std::string read_real_file(const char* path) {
@@ -266,6 +627,8 @@ VirtualKfd* vkfd() {
   // Deliberately never destroyed: ROCr and HIP release queues and memory from atexit handlers
   // and static destructors whose order relative to this library's is not defined.
   g_vkfd_owner = new std::shared_ptr<VirtualKfd>(std::move(*created));
+  g_vkfd_creator = getpid();
+  install_packet_observers(**g_vkfd_owner, cfg);
   if (!r.empty()) {
     auto claims = amdhal::interpose::build_gpu_tree(r, **g_vkfd_owner);
     if (claims.ok()) {

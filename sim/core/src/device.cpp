@@ -304,4 +304,16 @@ std::shared_ptr<KernelExecutor> Device::kernel_executor() const {
   return executor_;
 }
 
+void Device::set_packet_observer(PacketObserver observer) {
+  // The exclusive lock waits for observer calls in progress (they hold it shared).
+  std::unique_lock lock(observer_mutex_);
+  packet_observer_ = std::move(observer);
+  has_packet_observer_.store(static_cast<bool>(packet_observer_), std::memory_order_relaxed);
+}
+
+void Device::observe_packet(const PacketEvent& event) {
+  std::shared_lock lock(observer_mutex_);
+  if (packet_observer_) packet_observer_(event);
+}
+
 }  // namespace amdhal::sim

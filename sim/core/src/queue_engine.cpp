@@ -315,9 +315,15 @@ void QueueEngine::run() {
       }
       while (rptr != wptr && !attention_.load(std::memory_order_acquire)) {
         uint64_t advance = 0;
+        if (!timing_ && device_.has_packet_observer()) {
+          packet_start_ = std::chrono::steady_clock::now();
+          timing_ = true;
+        }
         g_executing.fetch_add(1, std::memory_order_relaxed);
         const Step step = execute(rptr, wptr, &advance);
         g_executing.fetch_sub(1, std::memory_order_relaxed);
+        // A waiting packet keeps the time of its first attempt; anything else starts afresh.
+        if (step != Step::kWait) timing_ = false;
         if (step == Step::kDone || step == Step::kProgress) {
           note_progress(std::chrono::steady_clock::now());
         }
@@ -393,6 +399,7 @@ void QueueEngine::run() {
 
 void QueueEngine::apply_reset() {
   on_reset();
+  timing_ = false;
   uint64_t wptr = 0;
   VmFault f;
   if (!read_wptr(&wptr, &f)) wptr = wptr_;  // keep what was last seen
@@ -463,6 +470,26 @@ QueueEngine::Step QueueEngine::fault(VmFault f, const std::string& context) {
 }
 
 void QueueEngine::log_packet(packets::DecodedPacket packet, bool executed) {
+  if (device_.has_packet_observer()) {
+    // Called without mutex_ held, so an observer may take a snapshot of the queue.
+    const auto now = std::chrono::steady_clock::now();
+    const std::string engine = engine_name();
+    PacketEvent e;
+    e.device_index = device_.index();
+    e.queue_id = id_;
+    e.vmid = desc_.vmid;
+    e.queue_type = desc_.type;
+    e.engine = engine;
+    e.queue_name = desc_.name;
+    e.packet = &packet;
+    e.executed = executed;
+    e.start = timing_ ? packet_start_ : now;
+    e.end = now;
+    device_.observe_packet(e);
+    // The next packet of the same step (an indirect buffer's) starts here.
+    packet_start_ = std::chrono::steady_clock::now();
+    timing_ = true;
+  }
   std::lock_guard lock(mutex_);
   if (executed) ++packets_executed_;
   if (recent_.size() == kRecentPackets) recent_.pop_front();

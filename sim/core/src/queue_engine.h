@@ -161,6 +161,11 @@ class QueueEngine {
   uint64_t rptr_ = 0;  // engine units; AQL: read dispatch id
   uint64_t wptr_ = 0;
   bool active_ = false;  // executing or waiting on a packet
+
+  // Packet timing for the device's packet observer (engine thread only; kept only while an
+  // observer is set): when the engine first attempted the packet at rptr.
+  std::chrono::steady_clock::time_point packet_start_{};
+  bool timing_ = false;
 };
 
 }  // namespace amdhal::sim

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "amdhal/family.h"
@@ -77,6 +78,29 @@ struct QueueSnapshot {
   std::string to_string() const;
 };
 
+/// One packet a queue engine finished, or gave up on, as reported to a packet observer
+/// (Device::set_packet_observer). The references are valid during the observer call only.
+struct PacketEvent {
+  uint32_t device_index = 0;
+  uint32_t queue_id = 0;  ///< the device's queue id (create_queue)
+  uint32_t vmid = 0;      ///< the queue's GPUVM context (its packets' addresses are in it)
+  QueueType queue_type = QueueType::kPm4;
+  std::string_view engine;                         ///< "cp", "aql", "sdma0"
+  std::string_view queue_name;                     ///< QueueDesc::name
+  const packets::DecodedPacket* packet = nullptr;  ///< never null in a delivered event
+  /// False for a packet the engine did not execute (invalid, unsupported, or the queue hung on
+  /// it: a VM fault, a failed dispatch).
+  bool executed = true;
+  /// From the engine's first attempt at the packet (a wait or barrier packet is attempted until
+  /// its condition holds) to the end of its execution; a packet that follows another one inside
+  /// the same step (packets of an indirect buffer) starts when the previous one ended.
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point end;
+};
+/// Called on the engine threads, possibly by several at once: it must be thread-safe, should
+/// return quickly (the queue waits for it) and must not call Device::set_packet_observer.
+using PacketObserver = std::function<void(const PacketEvent&)>;
+
 /// Runs the workgroups of a kernel dispatch (the ISA interpreter implements this).
 class KernelExecutor {
  public:
@@ -103,6 +127,9 @@ struct DeviceConfig {
   uint64_t vram_bytes = 512ull << 20;  ///< lazily backed; default small for 2-core/24 GiB hosts
   uint32_t index = 0;                  ///< position in its System
   std::chrono::milliseconds watchdog{5000};  ///< no progress for this long → queue reported hung
+  /// A kernel dispatch still running after this long is stopped as failed (0: no limit); the
+  /// `timeout=` key of the spec, `amdhal exec --timeout`.
+  std::chrono::milliseconds kernel_timeout{0};
 };
 
 class Device {
@@ -179,6 +206,15 @@ class Device {
   void clear_faults();
   static constexpr size_t kMaxFaults = 256;
 
+  /// Observer of every packet this device's queue engines finish (PacketEvent); an empty
+  /// function removes it. Once this returns, the previous observer is no longer running or
+  /// called. Without an observer the engines pay one relaxed atomic load per packet.
+  void set_packet_observer(PacketObserver observer);
+  /// True while an observer is set (relaxed: engines check it before timing a packet).
+  bool has_packet_observer() const { return has_packet_observer_.load(std::memory_order_relaxed); }
+  /// Delivers `event` to the observer, if one is set (engine threads call this).
+  void observe_packet(const PacketEvent& event);
+
   /// The ISA interpreter for dispatches; null until one is attached.
   void set_kernel_executor(std::shared_ptr<KernelExecutor> executor);
   std::shared_ptr<KernelExecutor> kernel_executor() const;
@@ -204,16 +240,21 @@ class Device {
   std::vector<VmFault> faults_;
   std::shared_ptr<KernelExecutor> executor_;
   std::chrono::steady_clock::time_point clock_origin_;
+  mutable std::shared_mutex observer_mutex_;  // guards packet_observer_ (shared while calling)
+  PacketObserver packet_observer_;
+  std::atomic<bool> has_packet_observer_{false};
 };
 
 /// Parsed form of "sim:<target>[x<count>][,key=value...]": "sim:gfx942", "sim:gfx942x4",
 /// "sim:gfx1100,vram=1G", "sim:gfx90a,watchdog=200ms". Known keys: vram (bytes with an optional
-/// K/M/G suffix, a multiple of 4 KiB, 1M-1024G) and watchdog (milliseconds, optional ms/s suffix).
+/// K/M/G suffix, a multiple of 4 KiB, 1M-1024G), watchdog (milliseconds, optional ms/s suffix)
+/// and timeout (the longest a kernel dispatch may run, same syntax; default none).
 struct SystemSpec {
   const GpuFamily* family = nullptr;
   uint32_t count = 1;  ///< 1-16
   uint64_t vram_bytes = 512ull << 20;
   std::chrono::milliseconds watchdog{5000};
+  std::chrono::milliseconds kernel_timeout{0};               ///< `timeout=`; 0 = none
   std::vector<std::pair<std::string, std::string>> options;  ///< other key=value options, kept
   static constexpr uint32_t kMaxDevices = 16;
   /// Errors are kInvalidArgument naming the problem (and, for a bad target, the known ones).
