@@ -806,6 +806,57 @@ TEST_F(SimEngineTest, DispatchWithoutExecutorFailsTheQueue) {
   EXPECT_EQ(*signal.at<int64_t>(8), 1) << "completion signal decremented on a failed dispatch";
 }
 
+TEST_F(SimEngineTest, AqlCompletionSignalsGetTimestampsWhenTheQueueProfiles) {
+  // The read pointer is amd_queue_t.read_dispatch_id (offset 128) of a runtime-style block with
+  // read_dispatch_id_field_base_byte_offset = 128; queue_properties bit 3 turns profiling on.
+  for (const bool profile : {true, false}) {
+    SCOPED_TRACE(profile ? "profiling" : "not profiling");
+    Buffer ring = alloc(4096);
+    for (uint64_t off = 0; off < 4096; off += 64) {
+      *ring.at<uint16_t>(off) = static_cast<uint16_t>(packets::AqlPacketType::kInvalid);
+    }
+    Buffer amd_queue = alloc(4096);
+    *amd_queue.at<uint32_t>(136) = 128;
+    *amd_queue.at<uint32_t>(180) = profile ? (1u << 3) : 0;
+    QueueDesc desc;
+    desc.type = QueueType::kAql;
+    desc.vmid = kVmid;
+    desc.ring_address = ring.va;
+    desc.ring_bytes = 4096;
+    desc.rptr_address = amd_queue.va + 128;
+    desc.doorbell_index = next_doorbell_++;
+    desc.name = "aql.profiled";
+    auto id = dev().create_queue(desc);
+    ASSERT_TRUE(id.ok()) << id.status().to_string();
+    Buffer signal = alloc(4096);
+    *signal.at<int64_t>(8) = 1;
+    *signal.at<uint64_t>(32) = 0xAAAA;
+    *signal.at<uint64_t>(40) = 0xBBBB;
+    packets::AqlBarrier b;
+    b.completion_signal = signal.va;
+    auto pkt = packets::make_aql_barrier(packets::AqlPacketType::kBarrierAnd, b);
+    ASSERT_TRUE(pkt.ok());
+    const auto dwords = packets::aql_packet_dwords(*pkt);
+    std::memcpy(ring.host + 4, dwords.data() + 1, 60);
+    __atomic_store_n(ring.at<uint32_t>(0), dwords[0], __ATOMIC_RELEASE);
+    const uint64_t before = dev().gpu_clock();
+    dev().ring_doorbell(desc.doorbell_index, 0);
+    ASSERT_TRUE(wait_until([&] {
+      return __atomic_load_n(signal.at<int64_t>(8), __ATOMIC_ACQUIRE) == 0;
+    })) << dev().queue_state(*id).value().to_string();
+    const uint64_t start = *signal.at<uint64_t>(32), end = *signal.at<uint64_t>(40);
+    if (profile) {
+      EXPECT_GE(start, before);
+      EXPECT_LE(start, end);
+      EXPECT_LE(end, dev().gpu_clock());
+    } else {
+      EXPECT_EQ(start, 0xAAAAu);
+      EXPECT_EQ(end, 0xBBBBu);
+    }
+    ASSERT_TRUE(dev().destroy_queue(*id).ok());
+  }
+}
+
 TEST_F(SimEngineTest, DispatchesReachTheExecutor) {
   auto exec = std::make_shared<RecordingExecutor>();
   dev().set_kernel_executor(exec);

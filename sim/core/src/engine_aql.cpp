@@ -23,6 +23,15 @@ using packets::DecodedPacket;
 constexpr uint64_t kSignalValueOffset = 8;
 constexpr uint64_t kSignalMailboxOffset = 16;
 constexpr uint64_t kSignalEventIdOffset = 24;
+/// amd_signal_t start_ts @32, end_ts @40: the packet's GPU timestamps, written by the packet
+/// processor when the queue profiles.
+constexpr uint64_t kSignalStartTsOffset = 32;
+constexpr uint64_t kSignalEndTsOffset = 40;
+/// amd_queue_t (ROCR amd_hsa_queue.h): CREATE_QUEUE's read pointer is &read_dispatch_id (offset
+/// 128); queue_properties is at 180, AMD_QUEUE_PROPERTIES_ENABLE_PROFILING is bit 3.
+constexpr uint64_t kAmdQueueReadIdOffset = 128;
+constexpr uint64_t kAmdQueuePropertiesOffset = 180;
+constexpr uint32_t kAmdQueueEnableProfiling = 1u << 3;
 
 /// Kernel descriptor (LLVM AMDGPUUsage "Kernel Descriptor", code object v3+):
 /// kernel_code_entry_byte_offset i64 @16, compute_pgm_rsrc3 @44, rsrc1 @48, rsrc2 @52.
@@ -62,6 +71,10 @@ class AqlEngine final : public Pm4Core {
   Step barrier(const packets::AqlBarrierPacket& b, bool all, const DecodedPacket& d, uint64_t rptr);
   /// Decrements the completion signal and notifies its event mailbox.
   Step complete(uint64_t signal, const DecodedPacket& d, uint64_t rptr);
+  /// Whether the queue's amd_queue_t asks for packet timestamps in completion signals.
+  bool profiling() const;
+  uint64_t started_rptr_ = ~0ull;  ///< packet whose start time started_clock_ is
+  uint64_t started_clock_ = 0;
   /// Logs the packet as not executed when `s` is kHung; returns `s`.
   Step hung_with(Step s, const DecodedPacket& d) {
     if (s == Step::kHung) record_failed(d);
@@ -99,6 +112,10 @@ QueueEngine::Step AqlEngine::execute(uint64_t rptr, uint64_t wptr, uint64_t* adv
   // Acquire fence: everything the producer did before publishing is visible (host memory is
   // coherent; the fence only orders this thread's accesses).
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (started_rptr_ != rptr) {  // first visit of this packet (barriers and PM4_IB come back)
+    started_rptr_ = rptr;
+    started_clock_ = device_.gpu_clock();
+  }
   uint64_t completion_signal = 0;
   switch (type) {
     case AqlPacketType::kKernelDispatch: {
@@ -239,8 +256,30 @@ QueueEngine::Step AqlEngine::barrier(const packets::AqlBarrierPacket& b, bool al
   return Step::kWait;
 }
 
+bool AqlEngine::profiling() const {
+  // The packet processor finds amd_queue_t from read_dispatch_id minus
+  // read_dispatch_id_field_base_byte_offset (the u32 right after read_dispatch_id, 128 in the
+  // runtime's layout); a queue whose read pointer is not in such a block does not profile.
+  if (desc_.rptr_address < kAmdQueueReadIdOffset) return false;
+  uint32_t base_offset = 0, properties = 0;
+  VmFault f;
+  if (!load32(desc_.rptr_address + 8, &base_offset, &f) || base_offset != kAmdQueueReadIdOffset) {
+    return false;
+  }
+  const uint64_t queue = desc_.rptr_address - kAmdQueueReadIdOffset;
+  if (!load32(queue + kAmdQueuePropertiesOffset, &properties, &f)) return false;
+  return (properties & kAmdQueueEnableProfiling) != 0;
+}
+
 QueueEngine::Step AqlEngine::complete(uint64_t signal, const DecodedPacket& d, uint64_t rptr) {
   VmFault f;
+  if (profiling()) {
+    // Time stamps before the value: a waiter that sees the decrement reads them.
+    if (!store64(signal + kSignalStartTsOffset, started_clock_, &f) ||
+        !store64(signal + kSignalEndTsOffset, device_.gpu_clock(), &f)) {
+      return mem_fault(f, d, rptr);
+    }
+  }
   uint8_t* value = translate(signal + kSignalValueOffset, 8, Access::kWrite, &f);
   if (value == nullptr) return mem_fault(f, d, rptr);
   if (reinterpret_cast<uintptr_t>(value) % 8 != 0) {
