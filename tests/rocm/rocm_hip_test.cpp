@@ -83,6 +83,33 @@ TEST(HipFaults, DeviceTrapEndsTheProgramThroughTheQueueError) {
   EXPECT_NE(r.err.find("HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION"), std::string::npos) << r.err;
 }
 
+TEST(HipFaults, EndlessKernelIsStoppedByExecTimeout) {
+  // exec --timeout: the simulator stops the dispatch after the limit, reports it, and HIP's
+  // queue callback ends the program; without the option the same kernel would run forever.
+  const std::string program = AMDHAL_HIP_CORPUS_O3;
+  if (program.empty()) {
+    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
+  }
+  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) +
+                       " --device sim:gfx90a exec --timeout 1.5 -- '" + program + "' endless_loop");
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, 124) << "the program hung past --timeout:\n" << r.out << r.err;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("kernel still running after the 1500 ms timeout"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("aborting with error"), std::string::npos) << r.err;
+}
+
+TEST(HipFaults, ExecTimeoutMustBeAPositiveNumber) {
+  for (const char* bad : {"0", "-1", "soon", ""}) {
+    SCOPED_TRACE(bad);
+    auto r = run_command(std::string(AMDHAL_CLI) + " --device sim:gfx90a exec --timeout '" + bad +
+                         "' -- true");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
+  }
+}
+
 TEST(HsaLevel, OwnKernelThroughRocrAndThroughTheKfdBackend) {
   // The project's vector_add built for gfx90a as code object v4: dispatched by ROCr (hsa_init,
   // hsa_queue_create, one AQL packet, hsa_signal_wait) under exec, and by the project's own kfd

@@ -83,6 +83,14 @@ TEST(SimSystemSpec, ParsesGoodSpecs) {
   ASSERT_TRUE(f.ok()) << f.status().to_string();
   EXPECT_EQ(f->vram_bytes, 2ull << 20);
   EXPECT_EQ(f->watchdog, std::chrono::seconds(2));
+  auto t = SystemSpec::parse("sim:gfx90a,timeout=2s");
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  EXPECT_EQ(t->kernel_timeout, std::chrono::seconds(2));
+  EXPECT_TRUE(t->options.empty());
+  EXPECT_EQ(t->to_string(), "sim:gfx90a,vram=512M,timeout=2000ms");
+  auto sys = System::create(*t);
+  ASSERT_TRUE(sys.ok()) << sys.status().to_string();
+  EXPECT_EQ((*sys)->device(0).config().kernel_timeout, std::chrono::seconds(2));
   auto g = SystemSpec::parse("sim:gfx942,vram=16777216");
   ASSERT_TRUE(g.ok()) << g.status().to_string();
   EXPECT_EQ(g->vram_bytes, 16ull << 20);
@@ -118,6 +126,8 @@ TEST(SimSystemSpec, RejectsBadSpecsWithClearMessages) {
            Case{"sim:gfx942,vram=1G,vram=2G", "option 'vram' given twice"},
            Case{"sim:gfx942,watchdog=0", "bad watchdog '0'"},
            Case{"sim:gfx942,watchdog=soon", "bad watchdog 'soon'"},
+           Case{"sim:gfx942,timeout=0", "bad timeout '0'"},
+           Case{"sim:gfx942,timeout=1s,timeout=2s", "option 'timeout' given twice"},
        }) {
     auto spec = SystemSpec::parse(c.text);
     ASSERT_FALSE(spec.ok()) << c.text;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -393,6 +394,30 @@ TEST(SimIsaFaults, IllegalInstructionIsAFault) {
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("VOP3 opcode 0x1c4"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("v_cubeid_f32"), std::string::npos) << st.message();
+}
+
+TEST(SimIsaFaults, EndlessKernelStopsAtTheDeviceTimeout) {
+  // timeout= in the device spec (DeviceConfig::kernel_timeout): a wave that branches to itself
+  // forever is stopped with kDeadlineExceeded naming the limit, soon after it.
+  KernelRunner r("gfx942,timeout=300ms");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.load("vector_add-gfx942.hsaco"));
+  const uint64_t code_va = 0x100000000ull + r.kernel().code_address;
+  const uint32_t branch_to_self = 0xBF82FFFFu;  // s_branch -1 (SOPP opcode 2)
+  VmFault f;
+  ASSERT_TRUE(r.device().vm(KernelRunner::kVmid).write(code_va, &branch_to_self, 4, &f).ok());
+  std::vector<float> a(64, 1.0f);
+  auto A = r.upload(a), B = r.upload(a), C = r.upload(a);
+  std::vector<ArgValue> args{ArgValue::buffer(A->va), ArgValue::buffer(B->va),
+                             ArgValue::buffer(C->va), ArgValue::u32(64)};
+  const auto start = std::chrono::steady_clock::now();
+  Status st = r.run(args, {64, 1, 1}, {64, 1, 1});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded) << st.to_string();
+  EXPECT_NE(st.message().find("after the 300 ms timeout"), std::string::npos) << st.message();
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the limit was not enforced promptly";
 }
 
 // gfx1100 runs the corpus in wave32 (the descriptors say ENABLE_WAVEFRONT_SIZE32).

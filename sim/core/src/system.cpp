@@ -12,7 +12,7 @@ namespace amdhal::sim {
 namespace {
 
 constexpr std::string_view kSpecSyntax =
-    "sim:<target>[x<count>][,vram=<size>[K|M|G]][,watchdog=<ms>]";
+    "sim:<target>[x<count>][,vram=<size>[K|M|G]][,watchdog=<ms>][,timeout=<ms>]";
 constexpr uint64_t kMinVram = 1ull << 20;
 constexpr uint64_t kMaxVram = 1024ull << 30;
 
@@ -72,7 +72,8 @@ Expected<uint64_t> parse_size(std::string_view text, std::string_view spec) {
   return n * scale;
 }
 
-Expected<std::chrono::milliseconds> parse_duration(std::string_view text, std::string_view spec) {
+Expected<std::chrono::milliseconds> parse_duration(std::string_view key, std::string_view text,
+                                                   std::string_view spec) {
   std::string_view digits = text;
   uint64_t scale = 1;
   if (digits.ends_with("ms")) {
@@ -83,9 +84,9 @@ Expected<std::chrono::milliseconds> parse_duration(std::string_view text, std::s
   }
   uint64_t n = 0;
   if (!parse_number(digits, &n) || n == 0 || n > (uint64_t{1} << 40) / scale) {
-    return invalid_argument(fmt::format(
-        "bad watchdog '{}' in '{}': expected a positive number of milliseconds (or '<n>s')", text,
-        spec));
+    return invalid_argument(
+        fmt::format("bad {} '{}' in '{}': expected a positive number of milliseconds (or '<n>s')",
+                    key, text, spec));
   }
   return std::chrono::milliseconds(static_cast<int64_t>(n * scale));
 }
@@ -158,7 +159,9 @@ Expected<SystemSpec> SystemSpec::parse(std::string_view text) {
     if (key == "vram") {
       AMDHAL_ASSIGN_OR_RETURN(spec.vram_bytes, parse_size(value, text));
     } else if (key == "watchdog") {
-      AMDHAL_ASSIGN_OR_RETURN(spec.watchdog, parse_duration(value, text));
+      AMDHAL_ASSIGN_OR_RETURN(spec.watchdog, parse_duration(key, value, text));
+    } else if (key == "timeout") {
+      AMDHAL_ASSIGN_OR_RETURN(spec.kernel_timeout, parse_duration(key, value, text));
     } else {
       spec.options.emplace_back(std::move(key), std::string(value));
     }
@@ -175,6 +178,7 @@ std::string SystemSpec::to_string() const {
   if (watchdog != std::chrono::milliseconds(5000)) {
     out += fmt::format(",watchdog={}ms", watchdog.count());
   }
+  if (kernel_timeout.count() != 0) out += fmt::format(",timeout={}ms", kernel_timeout.count());
   for (const auto& [k, v] : options) out += fmt::format(",{}={}", k, v);
   return out;
 }
@@ -196,6 +200,7 @@ Expected<std::unique_ptr<System>> System::create(const SystemSpec& spec) {
     config.vram_bytes = spec.vram_bytes;
     config.index = i;
     config.watchdog = spec.watchdog;
+    config.kernel_timeout = spec.kernel_timeout;
     AMDHAL_ASSIGN_OR_RETURN(auto device, Device::create(config, system.get()));
     system->devices_.push_back(std::move(device));
   }

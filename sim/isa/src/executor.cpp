@@ -70,6 +70,8 @@ Status Executor::prepare(Device& device, const Dispatch& d, DispatchState& ds) c
   ds.null_sgpr = target_.generation == IsaGeneration::kGfx11 ? 124 : 0xFFFF;
   ds.dispatch = d;
   ds.max_instructions = options_.max_instructions_per_wave;
+  ds.timeout = device.config().kernel_timeout;
+  if (ds.timeout.count() > 0) ds.deadline = std::chrono::steady_clock::now() + ds.timeout;
   for (int i = 0; i < 3; ++i) {
     if (d.workgroup[i] == 0) return invalid_argument("dispatch with a zero workgroup size");
     ds.num_groups[i] =

@@ -2407,6 +2407,14 @@ Status run_wave(Wave& w, ThreadContext& ctx) {
       return aborted(fmt::format("wave {} ran more than {} instructions (PC {:#x}); stopped",
                                  w.wave_in_group, ds.max_instructions, w.pc));
     }
+    // The dispatch's time limit, looked at every 4096 instructions of a wave.
+    if (ds.timeout.count() > 0 && (w.instructions & 0xFFF) == 0 &&
+        std::chrono::steady_clock::now() >= ds.deadline) {
+      return deadline_exceeded(fmt::format(
+          "kernel still running after the {} ms timeout (wave {} at PC {:#x}, {} instructions); "
+          "stopped",
+          ds.timeout.count(), w.wave_in_group, w.pc, w.instructions));
+    }
     ++ctx.instructions;
     w.pc = in->address + in->size;
     Exec x{w, ctx, ds, *in, *in->info, ds.wave_size == 64 ? w.exec() : (w.exec() & 0xFFFFFFFFull)};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -58,6 +59,9 @@ struct DispatchState {
   uint16_t null_sgpr = 0xFFFF;       ///< operand code of SGPR_NULL (gfx11: 124), else none
   std::vector<uint32_t> user_sgprs;  ///< values of the user SGPRs, in order
   uint64_t max_instructions = 0;
+  /// Wall-clock end of the dispatch (DeviceConfig::kernel_timeout); time_point{} = none.
+  std::chrono::steady_clock::time_point deadline{};
+  std::chrono::milliseconds timeout{0};
   std::atomic<bool> stop{false};  ///< set by the first failing thread
 };
 

@@ -412,6 +412,23 @@ int case_trap() {
   return 1;
 }
 
+__global__ void spin_until(const volatile uint32_t* flag) {
+  while (*flag != 0x600D) {
+  }
+}
+
+int case_endless_loop() {
+  // A kernel that never ends (nobody writes the flag): run with `exec --timeout S`, the
+  // simulator stops it and HIP ends the program with a queue error.
+  uint32_t* flag = nullptr;
+  CHECK(hipMalloc(&flag, 4));
+  CHECK(hipMemset(flag, 0, 4));
+  hipLaunchKernelGGL(spin_until, dim3(1), dim3(64), 0, 0, flag);
+  const hipError_t e = hipDeviceSynchronize();
+  std::printf("FAIL the endless kernel returned to the host: %s\n", hipGetErrorString(e));
+  return 1;
+}
+
 struct Case {
   const char* name;
   int (*run)();
@@ -429,6 +446,7 @@ const Case kCases[] = {
     {"streams", case_streams},
     {"fault_unmapped", case_fault_unmapped},
     {"trap", case_trap},
+    {"endless_loop", case_endless_loop},
     {"peer", case_peer},
 };
 
