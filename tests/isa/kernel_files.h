@@ -68,6 +68,11 @@ class KernelRunner {
   Device& device() { return system_->device(0); }
   IsaExecutor& executor() { return *executor_; }
   static constexpr uint32_t kVmid = 1;
+  /// What run() passes as the queue ptr and dispatch id user SGPRs (an AQL engine's values).
+  uint64_t queue_address = 0;
+  uint64_t dispatch_id = 0;
+  /// GPU VA of the AQL packet of the last run() (0 before the first).
+  uint64_t packet_address() const { return packet_ ? packet_->va : 0; }
 
   /// Maps `size` bytes (rounded up to pages) of zeroed host memory at a fresh VA.
   std::unique_ptr<HostBuffer> alloc(size_t size, uint32_t flags = kMapReadWrite) {
@@ -142,6 +147,8 @@ class KernelRunner {
     d.kernel_descriptor_address = p.kernel_object;
     d.kernarg_address = kernarg_->va;
     d.dispatch_packet_address = packet_->va;
+    d.queue_address = queue_address;
+    d.dispatch_id = dispatch_id;
     for (int i = 0; i < 3; ++i) {
       d.grid[i] = grid[i];
       d.workgroup[i] = workgroup[i];

@@ -396,6 +396,24 @@ TEST(SimIsaFaults, IllegalInstructionIsAFault) {
   EXPECT_NE(st.message().find("v_cubeid_f32"), std::string::npos) << st.message();
 }
 
+TEST(SimIsaDispatch, DispatchAndQueuePointersInUserSgprs) {
+  // Code object v4: the dispatch ptr SGPRs hold the AQL packet's address, the queue ptr SGPRs
+  // the queue's amd_queue_t (what the AQL engine passes), as the packet processor sets them up.
+  for (const char* target : {"gfx942", "gfx1100"}) {
+    SCOPED_TRACE(target);
+    KernelRunner r(target);
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r.load(std::string("dispatch_regs-") + target + "-v4.hsaco"));
+    r.queue_address = 0x7654'3210'0000ull;
+    auto O = r.alloc(64);
+    std::vector<ArgValue> args{ArgValue::buffer(O->va)};
+    Status st = r.run(args, {64, 1, 1}, {64, 1, 1});
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    EXPECT_EQ(O->as<uint64_t>()[0], r.packet_address());
+    EXPECT_EQ(O->as<uint64_t>()[1], 0x7654'3210'0000ull);
+  }
+}
+
 TEST(SimIsaFaults, EndlessKernelStopsAtTheDeviceTimeout) {
   // timeout= in the device spec (DeviceConfig::kernel_timeout): a wave that branches to itself
   // forever is stopped with kDeadlineExceeded naming the limit, soon after it.

@@ -73,6 +73,8 @@ class AqlEngine final : public Pm4Core {
   Step complete(uint64_t signal, const DecodedPacket& d, uint64_t rptr);
   /// Whether the queue's amd_queue_t asks for packet timestamps in completion signals.
   bool profiling() const;
+  /// The queue's amd_queue_t (found from the read pointer, see profiling()), 0 if it has none.
+  uint64_t amd_queue_address() const;
   uint64_t started_rptr_ = ~0ull;  ///< packet whose start time started_clock_ is
   uint64_t started_clock_ = 0;
   /// Logs the packet as not executed when `s` is kHung; returns `s`.
@@ -212,6 +214,10 @@ QueueEngine::Step AqlEngine::kernel_dispatch(const packets::AqlKernelDispatchPac
   x.kernel_descriptor_address = k.kernel_object;
   x.kernarg_address = k.kernarg_address;
   x.dispatch_packet_address = slot_address(rptr);
+  // AMDGPUUsage "Initial Kernel Execution State": the queue ptr SGPRs hold the amd_queue_t
+  // address, the dispatch id SGPRs the packet's 64-bit index in the queue.
+  x.queue_address = amd_queue_address();
+  x.dispatch_id = rptr;
   x.grid[0] = k.grid_size_x;
   x.grid[1] = k.grid_size_y;
   x.grid[2] = k.grid_size_z;
@@ -256,17 +262,24 @@ QueueEngine::Step AqlEngine::barrier(const packets::AqlBarrierPacket& b, bool al
   return Step::kWait;
 }
 
-bool AqlEngine::profiling() const {
+uint64_t AqlEngine::amd_queue_address() const {
   // The packet processor finds amd_queue_t from read_dispatch_id minus
   // read_dispatch_id_field_base_byte_offset (the u32 right after read_dispatch_id, 128 in the
-  // runtime's layout); a queue whose read pointer is not in such a block does not profile.
-  if (desc_.rptr_address < kAmdQueueReadIdOffset) return false;
-  uint32_t base_offset = 0, properties = 0;
+  // runtime's layout); a queue whose read pointer is not in such a block has none.
+  if (desc_.rptr_address < kAmdQueueReadIdOffset) return 0;
+  uint32_t base_offset = 0;
   VmFault f;
   if (!load32(desc_.rptr_address + 8, &base_offset, &f) || base_offset != kAmdQueueReadIdOffset) {
-    return false;
+    return 0;
   }
-  const uint64_t queue = desc_.rptr_address - kAmdQueueReadIdOffset;
+  return desc_.rptr_address - kAmdQueueReadIdOffset;
+}
+
+bool AqlEngine::profiling() const {
+  const uint64_t queue = amd_queue_address();
+  if (queue == 0) return false;
+  uint32_t properties = 0;
+  VmFault f;
   if (!load32(queue + kAmdQueuePropertiesOffset, &properties, &f)) return false;
   return (properties & kAmdQueueEnableProfiling) != 0;
 }

@@ -19,8 +19,13 @@ namespace {
 
 /// Longest a reset() waits for the engine thread (it may be inside a kernel dispatch).
 constexpr auto kResetTimeout = 5s;
-/// Idle wake-up period: plain stores to a doorbell or wptr memory are noticed this often.
+/// Idle wake-up period: plain stores to a doorbell or wptr memory are noticed this often once
+/// the queue has been idle for a while. Right after work the engine looks sooner, doubling the
+/// interval from kIdleFirst up to kIdlePoll: a program that submits again soon (a launch loop,
+/// a submit-and-wait round trip) is served in tens of microseconds, an idle queue costs one
+/// wake-up per millisecond.
 constexpr auto kIdlePoll = 1ms;
+constexpr auto kIdleFirst = std::chrono::microseconds(10);
 /// A waiting packet is retried this many times with only a yield before the engine sleeps.
 constexpr unsigned kSpinPolls = 64;
 
@@ -258,7 +263,8 @@ void QueueEngine::pause(std::unique_lock<std::mutex>& lock, std::chrono::microse
 
 void QueueEngine::run() {
   auto last_progress = std::chrono::steady_clock::now();
-  unsigned polls = 0;  // consecutive kWait results
+  unsigned polls = 0;                                // consecutive kWait results
+  std::chrono::microseconds idle_sleep = kIdlePoll;  // next idle pause (see kIdleFirst)
   std::unique_lock lock(mutex_);
   while (!stop_) {
     if (reset_requests_ != resets_applied_) {
@@ -336,6 +342,7 @@ void QueueEngine::run() {
           }
           last_progress = std::chrono::steady_clock::now();
           polls = 0;
+          idle_sleep = kIdleFirst;
           if (rptr == wptr) {
             // Drained what we knew of: look for more before sleeping.
             if (!read_wptr(&wptr, &f)) {
@@ -390,8 +397,9 @@ void QueueEngine::run() {
       }
     } else if (sleep_idle) {
       active_ = false;
-      if (!kick_) pause(lock, kIdlePoll);
+      if (!kick_) pause(lock, idle_sleep);
       kick_ = false;
+      idle_sleep = std::min<std::chrono::microseconds>(idle_sleep * 2, kIdlePoll);
     }
   }
   active_ = false;

@@ -140,9 +140,9 @@ Status Executor::prepare(Device& device, const Dispatch& d, DispatchState& ds) c
       ds.user_sgprs.push_back(detail::kScratchRsrcWord3);
     }
     if (kd.enable_sgpr_dispatch_ptr()) push64(d.dispatch_packet_address);
-    if (kd.enable_sgpr_queue_ptr()) push64(0);  // amd_queue_t address: not known to the executor
+    if (kd.enable_sgpr_queue_ptr()) push64(d.queue_address);  // amd_queue_t (0 if none)
     if (kd.enable_sgpr_kernarg_segment_ptr()) push64(d.kernarg_address);
-    if (kd.enable_sgpr_dispatch_id()) push64(0);
+    if (kd.enable_sgpr_dispatch_id()) push64(d.dispatch_id);
     if (kd.enable_sgpr_flat_scratch_init()) {
       // Absolute/offset flat scratch: scratch base of the queue (the interpreter's private
       // aperture), used by prologs to set FLAT_SCRATCH.

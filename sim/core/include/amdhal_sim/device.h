@@ -110,7 +110,9 @@ class KernelExecutor {
     uint64_t kernel_descriptor_address = 0;  ///< GPU VA of the 64-byte descriptor
     uint64_t kernarg_address = 0;
     uint64_t dispatch_packet_address = 0;  ///< AQL packet, 0 for PM4
-    uint32_t grid[3] = {1, 1, 1};          ///< work-items
+    uint64_t queue_address = 0;    ///< AQL: the queue's amd_queue_t (queue ptr user SGPRs), else 0
+    uint64_t dispatch_id = 0;      ///< AQL: the packet's index in its queue (dispatch id SGPRs)
+    uint32_t grid[3] = {1, 1, 1};  ///< work-items
     uint32_t workgroup[3] = {1, 1, 1};
     uint32_t group_segment_bytes = 0;
     uint32_t private_segment_bytes = 0;
