@@ -26,7 +26,7 @@ const HipCase kCases[] = {
     {"vector_add", "sim:gfx90a"},     {"reduction", "sim:gfx90a"},  {"atomics", "sim:gfx90a"},
     {"grids", "sim:gfx90a"},          {"wide_types", "sim:gfx90a"}, {"shuffle", "sim:gfx90a"},
     {"dynamic_shared", "sim:gfx90a"}, {"memcpy", "sim:gfx90a"},     {"streams", "sim:gfx90a"},
-    {"peer", "sim:gfx90ax2"},
+    {"peer", "sim:gfx90ax2"},         {"memcpy_2d", "sim:gfx90a"},
 };
 
 /// One case of the corpus, built at one optimisation level.

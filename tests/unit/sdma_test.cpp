@@ -911,5 +911,306 @@ TEST(SdmaDecode, RandomGarbageNeverOverreads) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// COPY_LINEAR_RECT (kernel: COPY_LINEAR_SUBWIN). Widths written out from the headers:
+// vega10 z 0x7FF; navi10 and sdma_v6_0_0 z 0x1FFF; x/y 0x3FFF, pitch 0x7FFFF << 13, slice
+// 0x0FFFFFFF; ROCr SDMA_PKT_COPY_LINEAR_RECT_GFX12 (SDMA 7): x/y 16, z 14, pitch 16 << 16,
+// slice 32 bits.
+
+struct RectFacts {
+  unsigned xy, z, pitch, slice;
+  bool gfx12;
+};
+
+RectFacts rect_facts(SdmaVariant v) {
+  switch (v) {
+    case SdmaVariant::kSdma4:
+      return {14, 11, 19, 28, false};
+    case SdmaVariant::kSdma5:
+    case SdmaVariant::kSdma6:
+      return {14, 13, 19, 28, false};
+    case SdmaVariant::kSdma7:
+      return {16, 14, 16, 32, true};
+  }
+  return {};
+}
+
+TEST(SdmaGolden, CopyLinearRectSdma4) {
+  SdmaCopyLinearRect p;
+  p.src_addr = 0x0000'0012'3456'7800;
+  p.dst_addr = 0x0000'00ab'cdef'0010;
+  p.element = 2;  // dwords
+  p.src_offset_x = 3;
+  p.src_offset_y = 5;
+  p.dst_offset_x = 1;
+  p.dst_offset_y = 2;
+  p.src_pitch = 64;
+  p.dst_pitch = 100;
+  p.rect_x = 7;
+  p.rect_y = 9;
+  p.rect_z = 1;
+  const auto dw =
+      build([&](PacketStream& s) { return emit_sdma_copy_linear_rect(s, SdmaVariant::kSdma4, p); });
+  const std::vector<uint32_t> expected = {
+      0x40000401,              // op 1, sub_op 4 (bits 8-15), elementsize 2 (bits 29-31)
+      0x34567800, 0x00000012,  // SRC_ADDR_LO/HI
+      0x00050003,              // DW_3: src_x 3, src_y 5 << 16
+      0x0007e000,              // DW_4: src_z 0, src_pitch (64 - 1) << 13
+      0x00000000,              // DW_5: slice pitch unused (rect_z 1)
+      0xcdef0010, 0x000000ab,  // DST_ADDR_LO/HI
+      0x00020001,              // DW_8: dst_x 1, dst_y 2 << 16
+      0x000c6000,              // DW_9: dst_pitch (100 - 1) << 13
+      0x00000000,              // DW_10
+      0x00080006,              // DW_11: rect_x 7 - 1, (rect_y 9 - 1) << 16
+      0x00000000,              // DW_12: rect_z 1 - 1
+  };
+  EXPECT_EQ(dw, expected);
+  ASSERT_EQ(dw.size(), kSdmaCopyLinearRectDwords);
+
+  // tmz (header bit 18), swaps (DW_12 bits 16 and 24), 3-D with the widest vega10 z (11 bits).
+  p.tmz = 1;
+  p.dst_sw = 2;
+  p.src_sw = 1;
+  p.rect_z = 1u << 11;
+  p.src_offset_z = 0x7ff;
+  p.src_slice_pitch = 1u << 28;  // the 28-bit field's maximum
+  p.dst_slice_pitch = 0x1000;
+  const auto dw3 =
+      build([&](PacketStream& s) { return emit_sdma_copy_linear_rect(s, SdmaVariant::kSdma4, p); });
+  EXPECT_EQ(dw3[0], 0x40040401u);
+  EXPECT_EQ(dw3[4], 0x0007e7ffu);
+  EXPECT_EQ(dw3[5], 0x0fffffffu);
+  EXPECT_EQ(dw3[10], 0x00000fffu);
+  EXPECT_EQ(dw3[12], 0x010207ffu);
+}
+
+TEST(SdmaGolden, CopyLinearRectSdma6CachePolicyAndLimits) {
+  SdmaCopyLinearRect p;
+  p.src_addr = 0x1000;
+  p.dst_addr = 0x2000;
+  p.element = 4;  // 16-byte elements
+  p.cpv = 1;
+  p.dst_cache_policy = 5;
+  p.src_cache_policy = 3;
+  p.src_offset_z = 0x1000;  // needs the 13-bit z of sdma_v6_0_0
+  p.src_pitch = 1u << 19;   // 19-bit pitch field's maximum
+  p.src_slice_pitch = 1u << 28;
+  p.dst_offset_x = 0x3fff;
+  p.dst_offset_y = 0x3fff;
+  p.dst_pitch = 32;
+  p.dst_slice_pitch = 1000;
+  p.rect_x = 1u << 14;
+  p.rect_y = 1;
+  p.rect_z = 4;
+  const auto dw =
+      build([&](PacketStream& s) { return emit_sdma_copy_linear_rect(s, SdmaVariant::kSdma6, p); });
+  const std::vector<uint32_t> expected = {
+      0x80080401,              // op 1, sub_op 4, cpv bit 19, elementsize 4
+      0x00001000, 0x00000000,  // SRC_ADDR
+      0x00000000,              // DW_3
+      0xfffff000,              // DW_4: src_z 0x1000, src_pitch 0x7ffff << 13
+      0x0fffffff,              // DW_5: src_slice_pitch 2^28 - 1
+      0x00002000, 0x00000000,  // DST_ADDR
+      0x3fff3fff,              // DW_8: dst_x, dst_y
+      0x0003e000,              // DW_9: dst_pitch 31 << 13
+      0x000003e7,              // DW_10: dst_slice_pitch 999
+      0x00003fff,              // DW_11: rect_x 2^14 - 1, rect_y 0
+      0x0c140003,  // DW_12: rect_z 3, dst_cache_policy 5 << 18, src_cache_policy 3 << 26
+  };
+  EXPECT_EQ(dw, expected);
+  // The same src_offset_z does not fit vega10's 11-bit z.
+  OwnedPacketStream s(64);
+  p.cpv = p.dst_cache_policy = p.src_cache_policy = 0;
+  EXPECT_EQ(emit_sdma_copy_linear_rect(s.stream(), SdmaVariant::kSdma4, p).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(emit_sdma_copy_linear_rect(s.stream(), SdmaVariant::kSdma5, p).ok());
+}
+
+TEST(SdmaGolden, CopyLinearRectSdma7UsesTheGfx12Layout) {
+  SdmaCopyLinearRect p;
+  p.src_addr = 0x100;
+  p.dst_addr = 0x200;
+  p.element = 1;
+  p.src_offset_x = 0xffff;
+  p.src_offset_y = 0x8000;
+  p.src_offset_z = 0x3fff;
+  p.src_pitch = 0x10000;
+  p.src_slice_pitch = uint64_t{1} << 32;
+  p.dst_pitch = 4;
+  p.dst_slice_pitch = 16;
+  p.rect_x = 0x10000;
+  p.rect_y = 2;
+  p.rect_z = 0x4000;
+  p.dst_cache_policy = 7;
+  p.src_cache_policy = 1;
+  const auto dw =
+      build([&](PacketStream& s) { return emit_sdma_copy_linear_rect(s, SdmaVariant::kSdma7, p); });
+  const std::vector<uint32_t> expected = {
+      0x20000401,              // op 1, sub_op 4, element 1 << 29
+      0x00000100, 0x00000000,  // SRC_ADDR
+      0x8000ffff,              // src_offset_x 16 bits, src_offset_y 16 bits
+      0xffff3fff,              // src_offset_z 14 bits, src_pitch 0xffff << 16
+      0xffffffff,              // src_slice_pitch 32 bits
+      0x00000200, 0x00000000,  // DST_ADDR
+      0x00000000,              // dst offsets
+      0x00030000,              // dst_pitch 3 << 16
+      0x0000000f,              // dst_slice_pitch 15
+      0x0001ffff,              // rect_x 0xffff, rect_y 1 << 16
+      0x10703fff,              // rect_z 0x3fff, dst_cache_policy 7 << 20, src_cache_policy 1 << 28
+  };
+  EXPECT_EQ(dw, expected);
+}
+
+TEST(SdmaRoundTrip, CopyLinearRectEveryVariant) {
+  constexpr uint64_t seed = 0x4ec7'0001;
+  for (SdmaVariant v : kVariants) {
+    std::mt19937_64 rng(seed + static_cast<unsigned>(v));
+    const RectFacts rf = rect_facts(v);
+    const HeaderFacts hf = facts(v);
+    const auto below = [&](unsigned bits) { return rng() & ((uint64_t{1} << bits) - 1); };
+    for (int iter = 0; iter < 300; ++iter) {
+      SCOPED_TRACE(fmt::format("seed={:#x} variant={} iter={}", seed + static_cast<unsigned>(v),
+                               sdma_variant_name(v), iter));
+      SdmaCopyLinearRect p;
+      p.src_addr = rng() & ~uint64_t{3};
+      p.dst_addr = rng() & ~uint64_t{3};
+      p.element = static_cast<uint32_t>(rng() % 5);
+      p.src_offset_x = static_cast<uint32_t>(below(rf.xy));
+      p.src_offset_y = static_cast<uint32_t>(below(rf.xy));
+      p.src_offset_z = static_cast<uint32_t>(below(rf.z));
+      p.dst_offset_x = static_cast<uint32_t>(below(rf.xy));
+      p.dst_offset_y = static_cast<uint32_t>(below(rf.xy));
+      p.dst_offset_z = static_cast<uint32_t>(below(rf.z));
+      p.src_pitch = below(rf.pitch) + 1;
+      p.dst_pitch = below(rf.pitch) + 1;
+      p.src_slice_pitch = below(rf.slice) + 1;
+      p.dst_slice_pitch = below(rf.slice) + 1;
+      p.rect_x = static_cast<uint32_t>(below(rf.xy) + 1);
+      p.rect_y = static_cast<uint32_t>(below(rf.xy) + 1);
+      p.rect_z = static_cast<uint32_t>(below(rf.z) + 1);
+      if (!rf.gfx12) {
+        p.tmz = static_cast<uint32_t>(rng() & 1);
+        p.dst_sw = static_cast<uint32_t>(rng() & 3);
+        p.src_sw = static_cast<uint32_t>(rng() & 3);
+      }
+      if (hf.cache_policy) {
+        if (!rf.gfx12) p.cpv = static_cast<uint32_t>(rng() & 1);
+        p.dst_cache_policy = static_cast<uint32_t>(rng() & 7);
+        p.src_cache_policy = static_cast<uint32_t>(rng() & 7);
+      }
+      FieldMap want = {
+          {"element", p.element},
+          {"src_addr", p.src_addr},
+          {"src_offset_x", p.src_offset_x},
+          {"src_offset_y", p.src_offset_y},
+          {"src_offset_z", p.src_offset_z},
+          {"src_pitch", p.src_pitch - 1},
+          {"src_slice_pitch", p.src_slice_pitch - 1},
+          {"dst_addr", p.dst_addr},
+          {"dst_offset_x", p.dst_offset_x},
+          {"dst_offset_y", p.dst_offset_y},
+          {"dst_offset_z", p.dst_offset_z},
+          {"dst_pitch", p.dst_pitch - 1},
+          {"dst_slice_pitch", p.dst_slice_pitch - 1},
+          {"rect_x", p.rect_x - 1},
+          {"rect_y", p.rect_y - 1},
+          {"rect_z", p.rect_z - 1},
+      };
+      if (!rf.gfx12) {
+        want["tmz"] = p.tmz;
+        want["dst_sw"] = p.dst_sw;
+        want["src_sw"] = p.src_sw;
+        if (hf.cache_policy) want["cpv"] = p.cpv;
+      }
+      if (hf.cache_policy) {
+        want["dst_cache_policy"] = p.dst_cache_policy;
+        want["src_cache_policy"] = p.src_cache_policy;
+      }
+      const auto dw = build([&](PacketStream& s) { return emit_sdma_copy_linear_rect(s, v, p); });
+      ASSERT_EQ(dw.size(), kSdmaCopyLinearRectDwords);
+      const auto decoded = decode_sdma(v, dw);
+      ASSERT_EQ(decoded.size(), 1u);
+      EXPECT_TRUE(decoded[0].ok()) << decoded[0].error;
+      EXPECT_EQ(decoded[0].name, "COPY_LINEAR_RECT");
+      EXPECT_EQ(decoded[0].opcode, 0x401u);
+      EXPECT_EQ(decoded[0].dwords, kSdmaCopyLinearRectDwords);
+      EXPECT_EQ(to_map(decoded[0]), want);
+    }
+  }
+}
+
+TEST(SdmaValidation, CopyLinearRectBadFieldsAreNamed) {
+  for (SdmaVariant v : kVariants) {
+    SCOPED_TRACE(sdma_variant_name(v));
+    const RectFacts rf = rect_facts(v);
+    const HeaderFacts hf = facts(v);
+    const auto ok_rect = [] {
+      SdmaCopyLinearRect p;
+      p.src_pitch = p.dst_pitch = 16;
+      p.rect_x = p.rect_y = p.rect_z = 1;
+      return p;
+    };
+    {
+      OwnedPacketStream s(64);
+      EXPECT_TRUE(emit_sdma_copy_linear_rect(s.stream(), v, ok_rect()).ok());
+    }
+    const auto bad = [&](std::string_view field,
+                         const std::function<void(SdmaCopyLinearRect&)>& f) {
+      expect_bad(v, field, [&](PacketStream& s) {
+        SdmaCopyLinearRect p = ok_rect();
+        f(p);
+        return emit_sdma_copy_linear_rect(s, v, p);
+      });
+    };
+    bad("rect_x", [](SdmaCopyLinearRect& p) { p.rect_x = 0; });
+    bad("rect_y", [](SdmaCopyLinearRect& p) { p.rect_y = 0; });
+    bad("rect_z", [](SdmaCopyLinearRect& p) { p.rect_z = 0; });
+    bad("src_pitch", [](SdmaCopyLinearRect& p) { p.src_pitch = 0; });
+    bad("rect_x", [&](SdmaCopyLinearRect& p) { p.rect_x = (1u << rf.xy) + 1; });
+    bad("rect_z", [&](SdmaCopyLinearRect& p) {
+      p.rect_z = (1u << rf.z) + 1;
+      p.src_slice_pitch = p.dst_slice_pitch = 16;
+    });
+    bad("dst_pitch", [&](SdmaCopyLinearRect& p) { p.dst_pitch = (uint64_t{1} << rf.pitch) + 1; });
+    bad("src_slice_pitch",
+        [&](SdmaCopyLinearRect& p) { p.src_slice_pitch = (uint64_t{1} << rf.slice) + 1; });
+    bad("src_offset_x", [&](SdmaCopyLinearRect& p) { p.src_offset_x = 1u << rf.xy; });
+    bad("dst_offset_y", [&](SdmaCopyLinearRect& p) { p.dst_offset_y = 1u << rf.xy; });
+    bad("dst_offset_z", [&](SdmaCopyLinearRect& p) {
+      p.dst_offset_z = 1u << rf.z;
+      p.dst_slice_pitch = 16;
+    });
+    bad("element", [](SdmaCopyLinearRect& p) { p.element = 5; });
+    bad("src_addr", [](SdmaCopyLinearRect& p) { p.src_addr = 0x1002; });
+    bad("dst_addr", [](SdmaCopyLinearRect& p) { p.dst_addr = 0x1001; });
+    // 3-D copies and z offsets need the slice pitch.
+    bad("src_slice_pitch", [](SdmaCopyLinearRect& p) {
+      p.rect_z = 2;
+      p.dst_slice_pitch = 16;
+    });
+    bad("dst_slice_pitch", [](SdmaCopyLinearRect& p) { p.dst_offset_z = 1; });
+    bad("dst_cache_policy",
+        [&](SdmaCopyLinearRect& p) { p.dst_cache_policy = hf.cache_policy ? 8 : 1; });
+    bad("cpv", [&](SdmaCopyLinearRect& p) { p.cpv = (hf.cache_policy && !rf.gfx12) ? 2 : 1; });
+    bad("tmz", [&](SdmaCopyLinearRect& p) { p.tmz = rf.gfx12 ? 1 : 2; });
+    bad("src_sw", [&](SdmaCopyLinearRect& p) { p.src_sw = rf.gfx12 ? 1 : 4; });
+  }
+}
+
+TEST(SdmaDecode, CopyLinearRectTruncatedAndZWidth) {
+  // 13 dwords needed: 12 are a truncated record.
+  const std::vector<uint32_t> short_rect = {0x00000401, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  const auto out = decode_sdma(SdmaVariant::kSdma4, short_rect);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].name, "COPY_LINEAR_RECT");
+  EXPECT_NE(out[0].error.find("truncated"), std::string::npos) << out[0].error;
+  // rect_z bits 0-12 set: 11 bits on vega10, 13 on navi10.
+  std::vector<uint32_t> rect(13, 0);
+  rect[0] = 0x00000401;
+  rect[12] = 0x1fff;
+  EXPECT_EQ(decode_sdma(SdmaVariant::kSdma4, rect)[0].field("rect_z"), 0x7ffu);
+  EXPECT_EQ(decode_sdma(SdmaVariant::kSdma5, rect)[0].field("rect_z"), 0x1fffu);
+}
+
 }  // namespace
 }  // namespace amdhal::packets

@@ -447,6 +447,202 @@ TEST_F(SimEngineTest, PeerToPeerCopyBetweenDevices) {
   EXPECT_EQ(std::memcmp(back.host + 5, src.host, kBytes - 5), 0);
 }
 
+/// Host model of COPY_LINEAR_RECT: element (x, y, z) of a side is at
+/// addr + ((offset_z + z) * slice + (offset_y + y) * pitch + offset_x + x) << element
+/// (ROCr amd_blit_sdma.cpp BuildCopyRectCommand: offsets, pitches and extents in elements).
+void rect_model(const packets::SdmaCopyLinearRect& r, const uint8_t* src, uint8_t* dst) {
+  const uint64_t e = uint64_t{1} << r.element;
+  for (uint64_t z = 0; z < r.rect_z; ++z) {
+    for (uint64_t y = 0; y < r.rect_y; ++y) {
+      const uint64_t so = ((r.src_offset_z + z) * r.src_slice_pitch +
+                           (r.src_offset_y + y) * r.src_pitch + r.src_offset_x) *
+                          e;
+      const uint64_t d = ((r.dst_offset_z + z) * r.dst_slice_pitch +
+                          (r.dst_offset_y + y) * r.dst_pitch + r.dst_offset_x) *
+                         e;
+      std::memcpy(dst + d, src + so, r.rect_x * e);
+    }
+  }
+}
+
+TEST_F(SimEngineTest, SdmaCopyLinearRectByteExactOnEveryGeneration) {
+  for (const char* spec : {"sim:gfx942", "sim:gfx1030", "sim:gfx1100", "sim:gfx1200"}) {
+    SCOPED_TRACE(spec);
+    make_system(spec);
+    constexpr uint64_t kBytes = 256 << 10;
+    Buffer src = alloc(kBytes);
+    Buffer dst = alloc(kBytes);
+    std::mt19937 rng(7);
+    for (uint64_t i = 0; i < kBytes; ++i) src.host[i] = static_cast<uint8_t>(rng());
+    TestQueue q = make_queue(QueueType::kSdma, 4096, 0);
+
+    std::vector<packets::SdmaCopyLinearRect> cases;
+    {  // 2-D, byte elements, odd widths and offsets (what hipMemcpy2D sends for odd widths).
+      packets::SdmaCopyLinearRect r;
+      r.element = 0;
+      r.src_offset_x = 3;
+      r.src_offset_y = 2;
+      r.src_pitch = 37;
+      r.dst_offset_x = 5;
+      r.dst_offset_y = 1;
+      r.dst_pitch = 50;
+      r.rect_x = 13;
+      r.rect_y = 7;
+      r.rect_z = 1;
+      cases.push_back(r);
+    }
+    {  // 3-D, dword elements, z offsets.
+      packets::SdmaCopyLinearRect r;
+      r.element = 2;
+      r.src_offset_x = 1;
+      r.src_offset_y = 3;
+      r.src_offset_z = 1;
+      r.src_pitch = 9;
+      r.src_slice_pitch = 9 * 11;
+      r.dst_offset_x = 2;
+      r.dst_offset_y = 0;
+      r.dst_offset_z = 2;
+      r.dst_pitch = 8;
+      r.dst_slice_pitch = 8 * 6 + 3;
+      r.rect_x = 5;
+      r.rect_y = 4;
+      r.rect_z = 3;
+      cases.push_back(r);
+    }
+    {  // 16-byte elements, one row.
+      packets::SdmaCopyLinearRect r;
+      r.element = 4;
+      r.src_offset_x = 7;
+      r.src_pitch = 100;
+      r.dst_offset_x = 1;
+      r.dst_pitch = 20;
+      r.rect_x = 17;
+      r.rect_y = 1;
+      r.rect_z = 1;
+      cases.push_back(r);
+    }
+    {  // ROCr's wide-pitch form: one row per slice, the pitch field all ones and unused.
+      packets::SdmaCopyLinearRect r;
+      r.element = 1;
+      r.src_pitch = uint64_t{1} << (sdma() == SdmaVariant::kSdma7 ? 16 : 19);
+      r.src_slice_pitch = 301;
+      r.dst_pitch = r.src_pitch;
+      r.dst_slice_pitch = 64;
+      r.src_offset_x = 4;
+      r.rect_x = 63;
+      r.rect_y = 1;
+      r.rect_z = 9;
+      cases.push_back(r);
+    }
+    for (size_t i = 0; i < cases.size(); ++i) {
+      SCOPED_TRACE(fmt::format("case {}", i));
+      packets::SdmaCopyLinearRect r = cases[i];
+      r.src_addr = src.va + 64;
+      r.dst_addr = dst.va + 128;
+      std::memset(dst.host, 0xCD, kBytes);
+      std::vector<uint8_t> want(dst.host, dst.host + kBytes);
+      rect_model(r, src.host + 64, want.data() + 128);
+      OwnedPacketStream s(64);
+      emit_ok(packets::emit_sdma_copy_linear_rect(s.stream(), sdma(), r));
+      q.submit(s.data());
+      ASSERT_TRUE(q.wait_idle()) << q.dump();
+      size_t copied = 0;
+      for (uint64_t b = 0; b < kBytes; ++b) {
+        ASSERT_EQ(dst.host[b], want[b]) << "byte " << b;
+        if (want[b] != 0xCD) ++copied;
+      }
+      EXPECT_GT(copied, 0u);
+    }
+    EXPECT_FALSE(q.state().hung);
+    EXPECT_EQ(q.state().recent.back().name, "COPY_LINEAR_RECT");
+  }
+}
+
+TEST_F(SimEngineTest, SdmaCopyLinearRectBadGeometryHangsAndUnmappedFaults) {
+  Buffer src = alloc(8192);
+  Buffer dst = alloc(8192);
+  std::memset(dst.host, 0xCD, 8192);
+  {  // Row wider than the pitch with more than one row: a bad packet.
+    TestQueue q = make_queue(QueueType::kSdma, 4096, 0);
+    packets::SdmaCopyLinearRect r;
+    r.src_addr = src.va;
+    r.dst_addr = dst.va;
+    r.src_pitch = 16;
+    r.dst_pitch = 8;
+    r.dst_offset_x = 2;
+    r.rect_x = 7;
+    r.rect_y = 2;
+    r.rect_z = 1;
+    OwnedPacketStream s(64);
+    emit_ok(packets::emit_sdma_copy_linear_rect(s.stream(), sdma(), r));
+    q.submit(s.data());
+    ASSERT_TRUE(wait_until([&] { return q.state().hung; })) << q.dump();
+    const std::string reason = q.state().hang_reason;
+    EXPECT_NE(reason.find("COPY_LINEAR_RECT dst row of 7 elements"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("8-element pitch"), std::string::npos) << reason;
+    EXPECT_EQ(q.rptr(), 0u);
+    EXPECT_EQ(dst.host[0], 0xCD) << "nothing copied";
+  }
+  {  // Slices overlapping: 3 rows of 4 elements at pitch 8 (20 elements) exceed a slice of 18.
+    TestQueue q = make_queue(QueueType::kSdma, 4096, 1);
+    packets::SdmaCopyLinearRect r;
+    r.src_addr = src.va;
+    r.dst_addr = dst.va;
+    r.src_pitch = 8;
+    r.src_slice_pitch = 18;
+    r.dst_pitch = 8;
+    r.dst_slice_pitch = 64;
+    r.rect_x = 4;
+    r.rect_y = 3;
+    r.rect_z = 2;
+    OwnedPacketStream s(64);
+    emit_ok(packets::emit_sdma_copy_linear_rect(s.stream(), sdma(), r));
+    q.submit(s.data());
+    ASSERT_TRUE(wait_until([&] { return q.state().hung; })) << q.dump();
+    EXPECT_NE(q.state().hang_reason.find("src box of 3 rows"), std::string::npos)
+        << q.state().hang_reason;
+  }
+  {  // Element code 5 (32-byte elements) does not exist: the packet is patched by hand.
+    TestQueue q = make_queue(QueueType::kSdma, 4096, 3);
+    packets::SdmaCopyLinearRect r;
+    r.src_addr = src.va;
+    r.dst_addr = dst.va;
+    r.src_pitch = r.dst_pitch = 4;
+    r.rect_x = r.rect_y = r.rect_z = 1;
+    OwnedPacketStream s(64);
+    emit_ok(packets::emit_sdma_copy_linear_rect(s.stream(), sdma(), r));
+    std::vector<uint32_t> dw(s.data().begin(), s.data().end());
+    dw[0] |= 5u << 29;
+    q.submit(dw);
+    ASSERT_TRUE(wait_until([&] { return q.state().hung; })) << q.dump();
+    EXPECT_NE(q.state().hang_reason.find("element size 2^5 bytes"), std::string::npos)
+        << q.state().hang_reason;
+    EXPECT_EQ(dst.host[0], 0xCD);
+  }
+  {  // Unmapped source: the usual VM fault, naming the packet.
+    TestQueue q = make_queue(QueueType::kSdma, 4096, 2);
+    const uint64_t unmapped = 0x6600001000ull;
+    packets::SdmaCopyLinearRect r;
+    r.src_addr = unmapped;
+    r.dst_addr = dst.va;
+    r.src_pitch = r.dst_pitch = 64;
+    r.rect_x = 16;
+    r.rect_y = 2;
+    r.rect_z = 1;
+    OwnedPacketStream s(64);
+    emit_ok(packets::emit_sdma_copy_linear_rect(s.stream(), sdma(), r));
+    q.submit(s.data());
+    ASSERT_TRUE(wait_until([&] { return q.state().hung; })) << q.dump();
+    const std::string reason = q.state().hang_reason;
+    EXPECT_NE(reason.find("VM fault"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("COPY_LINEAR_RECT"), std::string::npos) << reason;
+    const std::vector<VmFault> faults = dev().faults();
+    ASSERT_EQ(faults.size(), 1u);
+    EXPECT_EQ(faults[0].address, unmapped);
+    EXPECT_EQ(faults[0].access, Access::kRead);
+  }
+}
+
 TEST_F(SimEngineTest, VmFaultIsRecordedAndOnlyThatQueueHangs) {
   Buffer src = alloc(8192);
   Buffer ok_dst = alloc(8192);

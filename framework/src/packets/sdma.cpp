@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -31,6 +33,8 @@ std::array<PacketLayout, kPacketKinds> packet_layouts(SdmaVariant v) {
       {PacketKind::kConstantFill, "CONSTANT_FILL", 11, 0, 5, -1, 0, f.constant_fill},
       {PacketKind::kTimestamp, "TIMESTAMP", 13, kSdmaSubOpTimestampGetGlobal, 3, -1, 0,
        f.timestamp},
+      {PacketKind::kCopyLinearRect, "COPY_LINEAR_RECT", 1, kSdmaSubOpCopyLinearRect,
+       kSdmaCopyLinearRectDwords, -1, 0, f.copy_linear_rect},
   }};
 }
 
@@ -335,6 +339,72 @@ Status emit_sdma_atomic(PacketStream& s, SdmaVariant v, const SdmaAtomic& p) {
   values[kAtSrc] = p.src_data;
   values[kAtCmp] = p.cmp_data;
   values[kAtLoopInterval] = p.loop_interval;
+  return encode(s, v, l, values);
+}
+
+Status emit_sdma_copy_linear_rect(PacketStream& s, SdmaVariant v, const SdmaCopyLinearRect& p) {
+  AMDHAL_RETURN_IF_ERROR(check_variant(v));
+  const PacketLayout l = packet_layout(v, PacketKind::kCopyLinearRect);
+  AMDHAL_RETURN_IF_ERROR(check_flag(l, v, "element", p.element, kSdmaRectMaxElement));
+  AMDHAL_RETURN_IF_ERROR(check_flag(l, v, "tmz", p.tmz, 1));
+  AMDHAL_RETURN_IF_ERROR(check_flag(l, v, "cpv", p.cpv, 1));
+  // Pitches, slice pitches and extents are written as value - 1 (ROCr BuildCopyRectCommand):
+  // 1 .. 2^width can be expressed (a slice pitch may also be 0, "not used").
+  const std::array<std::pair<size_t, uint64_t>, 7> minus_one_fields = {{
+      {kRrRectX, p.rect_x},
+      {kRrRectY, p.rect_y},
+      {kRrRectZ, p.rect_z},
+      {kRrSrcPitch, p.src_pitch},
+      {kRrDstPitch, p.dst_pitch},
+      {kRrSrcSlice, p.src_slice_pitch},
+      {kRrDstSlice, p.dst_slice_pitch},
+  }};
+  for (const auto& [index, value] : minus_one_fields) {
+    const FieldSpec& f = l.fields[index];
+    const bool slice = index == kRrSrcSlice || index == kRrDstSlice;
+    const uint64_t max = uint64_t{1} << f.width;
+    if ((value == 0 && !slice) || value > max) {
+      return invalid_argument(fmt::format("{}: field '{}' value {:#x} must be {} .. {:#x}",
+                                          where(l, v), f.name, value, slice ? 0 : 1, max));
+    }
+  }
+  // A slice pitch is needed as soon as the copy touches a slice other than 0.
+  const bool src_slices = p.src_offset_z != 0 || p.rect_z > 1;
+  const bool dst_slices = p.dst_offset_z != 0 || p.rect_z > 1;
+  if (src_slices && p.src_slice_pitch == 0) {
+    return invalid_argument(fmt::format(
+        "{}: field 'src_slice_pitch' must be at least 1 when rect_z > 1 or src_offset_z > 0",
+        where(l, v)));
+  }
+  if (dst_slices && p.dst_slice_pitch == 0) {
+    return invalid_argument(fmt::format(
+        "{}: field 'dst_slice_pitch' must be at least 1 when rect_z > 1 or dst_offset_z > 0",
+        where(l, v)));
+  }
+  const auto minus_one = [](uint64_t x) { return x == 0 ? 0 : x - 1; };
+  std::array<uint64_t, kRrFieldCount> values{};
+  values[kRrTmz] = p.tmz;
+  values[kRrCpv] = p.cpv;
+  values[kRrElement] = p.element;
+  values[kRrSrc] = p.src_addr;
+  values[kRrSrcX] = p.src_offset_x;
+  values[kRrSrcY] = p.src_offset_y;
+  values[kRrSrcZ] = p.src_offset_z;
+  values[kRrSrcPitch] = p.src_pitch - 1;
+  values[kRrSrcSlice] = minus_one(p.src_slice_pitch);
+  values[kRrDst] = p.dst_addr;
+  values[kRrDstX] = p.dst_offset_x;
+  values[kRrDstY] = p.dst_offset_y;
+  values[kRrDstZ] = p.dst_offset_z;
+  values[kRrDstPitch] = p.dst_pitch - 1;
+  values[kRrDstSlice] = minus_one(p.dst_slice_pitch);
+  values[kRrRectX] = p.rect_x - 1u;
+  values[kRrRectY] = p.rect_y - 1u;
+  values[kRrRectZ] = p.rect_z - 1u;
+  values[kRrDstSw] = p.dst_sw;
+  values[kRrDstCp] = p.dst_cache_policy;
+  values[kRrSrcSw] = p.src_sw;
+  values[kRrSrcCp] = p.src_cache_policy;
   return encode(s, v, l, values);
 }
 

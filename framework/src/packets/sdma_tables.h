@@ -47,16 +47,22 @@ constexpr FieldSpec bits_if(bool present, std::string_view name, uint8_t dword, 
 inline constexpr std::array<SdmaTraits, 4> kSdmaTraits = {{
     // vega10_sdma_pkt_open.h: COPY_LINEAR_COUNT_count_mask 0x003FFFFF,
     // CONSTANT_FILL_COUNT_count_mask 0x003FFFFF, FENCE header has only op/sub_op.
-    {SdmaVariant::kSdma4, "vega10_sdma_pkt_open.h", 22, 22, false, false, false},
+    // COPY_LINEAR_SUBWIN z fields: 0x7FF.
+    {SdmaVariant::kSdma4, "vega10_sdma_pkt_open.h", 22, 22, false, false, false, 11, false},
     // navi10_sdma_pkt_open.h: counts still 0x003FFFFF; FENCE_HEADER
     // mtype/gcc/sys/snp/gpa/l2_policy.
-    {SdmaVariant::kSdma5, "navi10_sdma_pkt_open.h", 22, 22, true, false, false},
+    // COPY_LINEAR_SUBWIN z fields: 0x1FFF.
+    {SdmaVariant::kSdma5, "navi10_sdma_pkt_open.h", 22, 22, true, false, false, 13, false},
     // sdma_v6_0_0_pkt_open.h: counts 0x3FFFFFFF; cpv + cache_policy fields.
-    {SdmaVariant::kSdma6, "sdma_v6_0_0_pkt_open.h", 30, 30, true, true, false},
+    // COPY_LINEAR_SUBWIN z fields: 0x1FFF; DW_12 dst/src_cache_policy.
+    {SdmaVariant::kSdma6, "sdma_v6_0_0_pkt_open.h", 30, 30, true, true, false, 13, false},
     // sdma_v7_0.c #includes sdma_v6_0_0_pkt_open.h: same layouts as SDMA 6, except that its
     // emit_copy_buffer sets COPY_LINEAR HEADER_CPV and appends an 8th dword of DCC parameters
-    // (copy_num_dw = 8); ROCr emits 7-dword packets with cpv 0 on gfx12.
-    {SdmaVariant::kSdma7, "sdma_v6_0_0_pkt_open.h (via sdma_v7_0.c)", 30, 30, true, true, true},
+    // (copy_num_dw = 8); ROCr emits 7-dword packets with cpv 0 on gfx12. COPY_LINEAR_RECT: the
+    // kernel never emits it; ROCr sdma_registers.h has a separate GFX12 layout
+    // (SDMA_PKT_COPY_LINEAR_RECT_GFX12: rect_z_bits 14) that BuildCopyRectCommand uses on gfx12.
+    {SdmaVariant::kSdma7, "sdma_v6_0_0_pkt_open.h (via sdma_v7_0.c)", 30, 30, true, true, true, 14,
+     true},
 }};
 
 // ---- Field layouts, in the order the builders fill their value arrays ----
@@ -183,6 +189,74 @@ constexpr std::array<FieldSpec, 9> atomic_fields(const SdmaTraits& t) {
            u64("src_data", 3, 1), u64("cmp_data", 5, 1), bits("loop_interval", 7, 0, 13)}};
 }
 
+// SDMA_PKT_COPY_LINEAR_SUBWIN (vega10/navi10/sdma_v6_0_0 *_sdma_pkt_open.h; ROCr
+// sdma_registers.h SDMA_PKT_COPY_LINEAR_RECT): HEADER tmz shift 18, cpv shift 19 (v6),
+// elementsize shift 29 mask 7; SRC_ADDR_LO/HI dw1/2; DW_3 src_x mask 0x3FFF shift 0, src_y mask
+// 0x3FFF shift 16; DW_4 src_z shift 0 (mask rect_z_bits), src_pitch mask 0x7FFFF shift 13; DW_5
+// src_slice_pitch mask 0x0FFFFFFF; DST_ADDR_LO/HI dw6/7; DW_8-10 the same for dst; DW_11 rect_x
+// mask 0x3FFF shift 0, rect_y mask 0x3FFF shift 16; DW_12 rect_z shift 0, dst_sw shift 16 mask 3,
+// dst_cache_policy shift 18 mask 7 (v6), src_sw shift 24 mask 3, src_cache_policy shift 26 mask 7
+// (v6). GFX12 (ROCr SDMA_PKT_COPY_LINEAR_RECT_GFX12): element 29; x/y offsets 16 bits at 0/16;
+// z offset 14 bits; pitch 16 bits at 16; slice pitch 32 bits; rect_x/rect_y 16 bits at 0/16;
+// rect_z 14 bits; dst_cache_policy shift 20, src_cache_policy shift 28; no tmz/cpv/sw fields.
+enum CopyLinearRectField : size_t {
+  kRrTmz,
+  kRrCpv,
+  kRrElement,
+  kRrSrc,
+  kRrSrcX,
+  kRrSrcY,
+  kRrSrcZ,
+  kRrSrcPitch,
+  kRrSrcSlice,
+  kRrDst,
+  kRrDstX,
+  kRrDstY,
+  kRrDstZ,
+  kRrDstPitch,
+  kRrDstSlice,
+  kRrRectX,
+  kRrRectY,
+  kRrRectZ,
+  kRrDstSw,
+  kRrDstCp,
+  kRrSrcSw,
+  kRrSrcCp,
+  kRrFieldCount
+};
+constexpr std::array<FieldSpec, kRrFieldCount> copy_linear_rect_fields(const SdmaTraits& t) {
+  const bool g12 = t.rect_gfx12_layout;
+  const uint8_t xy = g12 ? 16 : 14;  // x/y offsets and rect_x/rect_y
+  const uint8_t pitch_shift = g12 ? 16 : 13;
+  const uint8_t pitch = g12 ? 16 : 19;
+  const uint8_t slice = g12 ? 32 : 28;
+  const uint8_t z = t.rect_z_bits;
+  const uint8_t cp_dst = g12 ? 20 : 18;
+  const uint8_t cp_src = g12 ? 28 : 26;
+  return {{bits_if(!g12, "tmz", 0, 18, 1),
+           bits_if(t.cache_policy && !g12, "cpv", 0, 19, 1),
+           bits("element", 0, 29, 3),
+           u64("src_addr", 1, 4),
+           bits("src_offset_x", 3, 0, xy),
+           bits("src_offset_y", 3, 16, xy),
+           bits("src_offset_z", 4, 0, z),
+           bits("src_pitch", 4, pitch_shift, pitch),
+           bits("src_slice_pitch", 5, 0, slice),
+           u64("dst_addr", 6, 4),
+           bits("dst_offset_x", 8, 0, xy),
+           bits("dst_offset_y", 8, 16, xy),
+           bits("dst_offset_z", 9, 0, z),
+           bits("dst_pitch", 9, pitch_shift, pitch),
+           bits("dst_slice_pitch", 10, 0, slice),
+           bits("rect_x", 11, 0, xy),
+           bits("rect_y", 11, 16, xy),
+           bits("rect_z", 12, 0, z),
+           bits_if(!g12, "dst_sw", 12, 16, 2),
+           bits_if(t.cache_policy, "dst_cache_policy", 12, cp_dst, 3),
+           bits_if(!g12, "src_sw", 12, 24, 2),
+           bits_if(t.cache_policy, "src_cache_policy", 12, cp_src, 3)}};
+}
+
 /// All field layouts of one generation.
 struct VariantFields {
   std::array<FieldSpec, 8> copy_linear;
@@ -194,12 +268,14 @@ struct VariantFields {
   std::array<FieldSpec, 1> timestamp;
   std::array<FieldSpec, 1> nop;
   std::array<FieldSpec, 9> atomic;
+  std::array<FieldSpec, kRrFieldCount> copy_linear_rect;
 };
 
 constexpr VariantFields make_variant_fields(const SdmaTraits& t) {
-  return VariantFields{copy_linear_fields(t), constant_fill_fields(t), write_linear_fields(t),
-                       fence_fields(t),       poll_regmem_fields(t),   trap_fields(t),
-                       timestamp_fields(t),   nop_fields(t),           atomic_fields(t)};
+  return VariantFields{copy_linear_fields(t),     constant_fill_fields(t), write_linear_fields(t),
+                       fence_fields(t),           poll_regmem_fields(t),   trap_fields(t),
+                       timestamp_fields(t),       nop_fields(t),           atomic_fields(t),
+                       copy_linear_rect_fields(t)};
 }
 
 inline constexpr std::array<VariantFields, 4> kVariantFields = {
@@ -217,6 +293,7 @@ enum class PacketKind : uint8_t {
   kAtomic,
   kConstantFill,
   kTimestamp,
+  kCopyLinearRect,
 };
 
 /// A packet: name, opcode, size, fields. Size = fixed_dwords, plus (value of field
@@ -233,7 +310,7 @@ struct PacketLayout {
   std::span<const FieldSpec> fields;
 };
 
-inline constexpr size_t kPacketKinds = 9;
+inline constexpr size_t kPacketKinds = 10;
 
 /// Index of a variant in the tables, or kSdmaTraits.size() if the value is out of range.
 constexpr size_t variant_index(SdmaVariant v) {

@@ -49,6 +49,7 @@ class SdmaEngine final : public QueueEngine {
   Step run_packet(const DecodedPacket& p, const std::vector<uint32_t>& raw, uint64_t rptr);
   Step poll_regmem(const DecodedPacket& p, uint64_t rptr);
   Step atomic(const DecodedPacket& p, uint64_t rptr);
+  Step copy_rect(const DecodedPacket& p, uint64_t rptr);
 
   std::string where(uint64_t rptr) const {
     return fmt::format("{} ring byte {:#x}", name_, rptr & (ring_units() - 1));
@@ -141,6 +142,7 @@ QueueEngine::Step SdmaEngine::run_packet(const DecodedPacket& p, const std::vect
     case SdmaOp::kNop:
       return Step::kDone;
     case SdmaOp::kCopy: {
+      if (((p.opcode >> 8) & 0xFFu) == packets::kSdmaSubOpCopyLinearRect) return copy_rect(p, rptr);
       // COPY_LINEAR: count = bytes - 1.
       const uint64_t bytes = field(p, "count") + 1;
       if (!copy_gpu(field(p, "dst_addr"), field(p, "src_addr"), bytes, &f)) {
@@ -233,6 +235,72 @@ QueueEngine::Step SdmaEngine::atomic(const DecodedPacket& p, uint64_t rptr) {
     word.exchange(field(p, "src_data"));
   } else {
     word.fetch_add(field(p, "src_data"));
+  }
+  return Step::kDone;
+}
+
+QueueEngine::Step SdmaEngine::copy_rect(const DecodedPacket& p, uint64_t rptr) {
+  // COPY_LINEAR_RECT (kernel: COPY_LINEAR_SUBWIN). Offsets, pitches and extents count elements
+  // of 2^element bytes; pitches, slice pitches and extents are stored minus one (ROCr
+  // amd_blit_sdma.cpp BuildCopyRectCommand). Element (x, y, z) of a side lives at
+  //   addr + ((offset_z + z) * slice_pitch + (offset_y + y) * pitch + offset_x + x) * 2^element.
+  const uint64_t element = field(p, "element");
+  if (element > packets::kSdmaRectMaxElement) {
+    return unsupported(p, rptr,
+                       fmt::format("COPY_LINEAR_RECT element size 2^{} bytes is not one of 1 .. "
+                                   "16 bytes",
+                                   element));
+  }
+  const uint64_t esize = uint64_t{1} << element;
+  const uint64_t rect_x = field(p, "rect_x") + 1;
+  const uint64_t rect_y = field(p, "rect_y") + 1;
+  const uint64_t rect_z = field(p, "rect_z") + 1;
+  struct Side {
+    const char* name;
+    uint64_t addr, x, y, z, pitch, slice;
+  };
+  const auto side = [&](const char* name) {
+    const std::string n(name);
+    return Side{name,
+                field(p, n + "_addr"),
+                field(p, n + "_offset_x"),
+                field(p, n + "_offset_y"),
+                field(p, n + "_offset_z"),
+                field(p, n + "_pitch") + 1,
+                field(p, n + "_slice_pitch") + 1};
+  };
+  const Side src = side("src");
+  const Side dst = side("dst");
+  // The box must stay inside each side's rows and slices wherever the engine steps by a pitch
+  // (the same limits ROCr checks before building the packet: offset_x + rect_x <= pitch and
+  // offset_y + rect_y <= slice / pitch). A pitch is only used when more than row 0 is touched,
+  // a slice pitch only when more than slice 0 is touched (ROCr writes 0 then).
+  for (const Side& s : {src, dst}) {
+    const uint64_t last_row = s.y + rect_y - 1;
+    const uint64_t row_end = s.x + rect_x;  // elements
+    if (last_row > 0 && row_end > s.pitch) {
+      return unsupported(p, rptr,
+                         fmt::format("COPY_LINEAR_RECT {} row of {} elements at offset_x {} "
+                                     "does not fit in the {}-element pitch",
+                                     s.name, rect_x, s.x, s.pitch));
+    }
+    const uint64_t slice_end = (last_row > 0 ? last_row * s.pitch : 0) + row_end;
+    if (s.z + rect_z - 1 > 0 && slice_end > s.slice) {
+      return unsupported(p, rptr,
+                         fmt::format("COPY_LINEAR_RECT {} box of {} rows at offset_y {} (pitch {}) "
+                                     "does not fit in the {}-element slice pitch",
+                                     s.name, rect_y, s.y, s.pitch, s.slice));
+    }
+  }
+  const uint64_t row_bytes = rect_x * esize;
+  VmFault f;
+  for (uint64_t z = 0; z < rect_z; ++z) {
+    for (uint64_t y = 0; y < rect_y; ++y) {
+      const auto at = [&](const Side& s) {
+        return s.addr + ((s.z + z) * s.slice + (s.y + y) * s.pitch + s.x) * esize;
+      };
+      if (!copy_gpu(at(dst), at(src), row_bytes, &f)) return mem_fault(f, p, rptr);
+    }
   }
   return Step::kDone;
 }

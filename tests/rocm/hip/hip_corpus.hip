@@ -3,7 +3,8 @@
 // "PASS CASE" or one line saying what differed, exit status 0 / 1. The cases cover what ordinary
 // HIP code uses: kernels with 1D/2D/3D grids, LDS with barriers, atomics, doubles and 64-bit
 // integers, cross-lane shuffles, dynamic LDS, every hipMemcpy direction, hipMemset, pinned host
-// memory, streams and events, and copies between two GPUs.
+// memory, pitched 2-D/3-D copies (hipMemcpy2D/hipMemcpy3D), streams and events, and copies
+// between two GPUs.
 #include <hip/hip_runtime.h>
 
 #include <cmath>
@@ -322,6 +323,178 @@ int case_memcpy() {
   return 0;
 }
 
+int case_memcpy_2d() {
+  // hipMallocPitch + hipMemcpy2D of sub-rectangles with odd widths and offsets in every
+  // direction, then hipMalloc3D + hipMemcpy3D of a small box; every byte of each destination is
+  // checked, including the bytes around the rectangle.
+  const size_t rows = 40, width = 101;  // bytes per row of the device surface
+  uint8_t* d = nullptr;
+  size_t dpitch = 0;
+  CHECK(hipMallocPitch(reinterpret_cast<void**>(&d), &dpitch, width, rows));
+  EXPECT(dpitch >= width, "pitch %zu < width %zu", dpitch, width);
+  const size_t dbytes = dpitch * rows;
+  CHECK(hipMemset(d, 0xEE, dbytes));
+
+  const size_t hpitch = 131, hrows = 45;
+  std::vector<uint8_t> host(hpitch * hrows);
+  for (size_t i = 0; i < host.size(); ++i) host[i] = uint8_t(i * 37 + 11);
+  // Host to device: 61 x 29 bytes from host (7, 2) to device (5, 3).
+  const size_t w1 = 61, h1 = 29;
+  CHECK(hipMemcpy2D(d + 3 * dpitch + 5, dpitch, host.data() + 2 * hpitch + 7, hpitch, w1, h1,
+                    hipMemcpyHostToDevice));
+  std::vector<uint8_t> dev_now(dbytes);
+  CHECK(hipMemcpy(dev_now.data(), d, dbytes, hipMemcpyDeviceToHost));
+  for (size_t y = 0; y < rows; ++y) {
+    for (size_t x = 0; x < dpitch; ++x) {
+      const bool in = y >= 3 && y < 3 + h1 && x >= 5 && x < 5 + w1;
+      const uint8_t want = in ? host[(y - 3 + 2) * hpitch + (x - 5 + 7)] : 0xEE;
+      EXPECT(dev_now[y * dpitch + x] == want, "2D H2D (%zu, %zu) = %#x, want %#x", x, y,
+             dev_now[y * dpitch + x], want);
+    }
+  }
+
+  // Device to host: 33 x 17 bytes from device (9, 4) to a host surface of pitch 77 at (3, 1).
+  const size_t opitch = 77, orows = 20, w2 = 33, h2 = 17;
+  std::vector<uint8_t> out(opitch * orows, 0x11);
+  CHECK(hipMemcpy2D(out.data() + opitch + 3, opitch, d + 4 * dpitch + 9, dpitch, w2, h2,
+                    hipMemcpyDeviceToHost));
+  for (size_t y = 0; y < orows; ++y) {
+    for (size_t x = 0; x < opitch; ++x) {
+      const bool in = y >= 1 && y < 1 + h2 && x >= 3 && x < 3 + w2;
+      const uint8_t want = in ? dev_now[(y - 1 + 4) * dpitch + (x - 3 + 9)] : 0x11;
+      EXPECT(out[y * opitch + x] == want, "2D D2H (%zu, %zu) = %#x, want %#x", x, y,
+             out[y * opitch + x], want);
+    }
+  }
+
+  // Device to device between two pitched surfaces: 45 x 11 bytes from (1, 6) to (2, 0).
+  uint8_t* e = nullptr;
+  size_t epitch = 0;
+  CHECK(hipMallocPitch(reinterpret_cast<void**>(&e), &epitch, 50, 12));
+  CHECK(hipMemset(e, 0x33, epitch * 12));
+  CHECK(hipMemcpy2D(e + 2, epitch, d + 6 * dpitch + 1, dpitch, 45, 11, hipMemcpyDeviceToDevice));
+  std::vector<uint8_t> e_now(epitch * 12);
+  CHECK(hipMemcpy(e_now.data(), e, e_now.size(), hipMemcpyDeviceToHost));
+  for (size_t y = 0; y < 12; ++y) {
+    for (size_t x = 0; x < epitch; ++x) {
+      const bool in = y < 11 && x >= 2 && x < 2 + 45;
+      const uint8_t want = in ? dev_now[(y + 6) * dpitch + (x - 2 + 1)] : 0x33;
+      EXPECT(e_now[y * epitch + x] == want, "2D D2D (%zu, %zu) = %#x, want %#x", x, y,
+             e_now[y * epitch + x], want);
+    }
+  }
+
+  // Pinned host memory with dword-aligned rows (ROCr's rectangle copy requires 4-byte aligned
+  // base addresses and pitches, else the runtime falls back to a blit kernel): ROCclr sends these
+  // through hsa_amd_memory_async_copy_rect, i.e. SDMA COPY_LINEAR_RECT. Odd widths: 61 x 29 bytes
+  // from pinned (8, 2) to device (4, 3), then 33 x 17 bytes from device (8, 4) to pinned (4, 1).
+  const size_t ppitch = 132, prows = 45;
+  uint8_t* pinned = nullptr;
+  CHECK(hipHostMalloc(reinterpret_cast<void**>(&pinned), ppitch * prows));
+  for (size_t i = 0; i < ppitch * prows; ++i) pinned[i] = uint8_t(i * 29 + 3);
+  CHECK(hipMemset(d, 0xEE, dbytes));
+  CHECK(hipMemcpy2D(d + 3 * dpitch + 4, dpitch, pinned + 2 * ppitch + 8, ppitch, w1, h1,
+                    hipMemcpyHostToDevice));
+  CHECK(hipMemcpy(dev_now.data(), d, dbytes, hipMemcpyDeviceToHost));
+  for (size_t y = 0; y < rows; ++y) {
+    for (size_t x = 0; x < dpitch; ++x) {
+      const bool in = y >= 3 && y < 3 + h1 && x >= 4 && x < 4 + w1;
+      const uint8_t want = in ? pinned[(y - 3 + 2) * ppitch + (x - 4 + 8)] : 0xEE;
+      EXPECT(dev_now[y * dpitch + x] == want, "pinned 2D H2D (%zu, %zu) = %#x, want %#x", x, y,
+             dev_now[y * dpitch + x], want);
+    }
+  }
+  const size_t qpitch = 80;
+  uint8_t* pinned_out = nullptr;
+  CHECK(hipHostMalloc(reinterpret_cast<void**>(&pinned_out), qpitch * orows));
+  std::memset(pinned_out, 0x11, qpitch * orows);
+  CHECK(hipMemcpy2D(pinned_out + qpitch + 4, qpitch, d + 4 * dpitch + 8, dpitch, w2, h2,
+                    hipMemcpyDeviceToHost));
+  for (size_t y = 0; y < orows; ++y) {
+    for (size_t x = 0; x < qpitch; ++x) {
+      const bool in = y >= 1 && y < 1 + h2 && x >= 4 && x < 4 + w2;
+      const uint8_t want = in ? dev_now[(y - 1 + 4) * dpitch + (x - 4 + 8)] : 0x11;
+      EXPECT(pinned_out[y * qpitch + x] == want, "pinned 2D D2H (%zu, %zu) = %#x, want %#x", x, y,
+             pinned_out[y * qpitch + x], want);
+    }
+  }
+  CHECK(hipHostFree(pinned_out));
+  CHECK(hipHostFree(pinned));
+
+  // hipMemcpy3D: a 23 x 5 x 4 box into a 3-D allocation at (2, 1, 1), and back to the host.
+  const size_t bx = 23, by = 5, bz = 4, ax = 30, ay = 7, az = 6;
+  hipPitchedPtr vol;
+  CHECK(hipMalloc3D(&vol, make_hipExtent(ax, ay, az)));
+  const size_t vslice = vol.pitch * ay;
+  CHECK(hipMemset(vol.ptr, 0x77, vslice * az));
+  std::vector<uint8_t> box(bx * by * bz);
+  for (size_t i = 0; i < box.size(); ++i) box[i] = uint8_t(i * 13 + 5);
+  hipMemcpy3DParms up = {};
+  up.srcPtr = make_hipPitchedPtr(box.data(), bx, bx, by);
+  up.dstPtr = vol;
+  up.dstPos = make_hipPos(2, 1, 1);
+  up.extent = make_hipExtent(bx, by, bz);
+  up.kind = hipMemcpyHostToDevice;
+  CHECK(hipMemcpy3D(&up));
+  std::vector<uint8_t> vol_now(vslice * az);
+  CHECK(hipMemcpy(vol_now.data(), vol.ptr, vol_now.size(), hipMemcpyDeviceToHost));
+  for (size_t z = 0; z < az; ++z) {
+    for (size_t y = 0; y < ay; ++y) {
+      for (size_t x = 0; x < vol.pitch; ++x) {
+        const bool in = z >= 1 && z < 1 + bz && y >= 1 && y < 1 + by && x >= 2 && x < 2 + bx;
+        const uint8_t want = in ? box[((z - 1) * by + (y - 1)) * bx + (x - 2)] : 0x77;
+        const uint8_t got = vol_now[z * vslice + y * vol.pitch + x];
+        EXPECT(got == want, "3D H2D (%zu, %zu, %zu) = %#x, want %#x", x, y, z, got, want);
+      }
+    }
+  }
+  std::vector<uint8_t> box_back(bx * by * bz, 0);
+  hipMemcpy3DParms down = {};
+  down.srcPtr = vol;
+  down.srcPos = make_hipPos(2, 1, 1);
+  down.dstPtr = make_hipPitchedPtr(box_back.data(), bx, bx, by);
+  down.extent = make_hipExtent(bx, by, bz);
+  down.kind = hipMemcpyDeviceToHost;
+  CHECK(hipMemcpy3D(&down));
+  for (size_t i = 0; i < box.size(); ++i) {
+    EXPECT(box_back[i] == box[i], "3D D2H byte %zu = %#x, want %#x", i, box_back[i], box[i]);
+  }
+
+  // The same from pinned memory with dword-aligned rows and a width of 20 bytes: one
+  // rectangle copy with rect_z > 1 and dword elements. Box pitch 24, slice 24 * 6, placed at
+  // (4, 1, 1) of the volume; the rest of the volume keeps what the first copy left.
+  const size_t cx = 20, cpitch = 24, cy = 5, cslice = cpitch * 6, cz = 4;
+  uint8_t* pbox = nullptr;
+  CHECK(hipHostMalloc(reinterpret_cast<void**>(&pbox), cslice * cz));
+  for (size_t i = 0; i < cslice * cz; ++i) pbox[i] = uint8_t(i * 7 + 1);
+  hipMemcpy3DParms up2 = {};
+  up2.srcPtr = make_hipPitchedPtr(pbox, cpitch, cx, 6);
+  up2.dstPtr = vol;
+  up2.dstPos = make_hipPos(4, 1, 1);
+  up2.extent = make_hipExtent(cx, cy, cz);
+  up2.kind = hipMemcpyHostToDevice;
+  CHECK(hipMemcpy3D(&up2));
+  std::vector<uint8_t> vol_after(vslice * az);
+  CHECK(hipMemcpy(vol_after.data(), vol.ptr, vol_after.size(), hipMemcpyDeviceToHost));
+  for (size_t z = 0; z < az; ++z) {
+    for (size_t y = 0; y < ay; ++y) {
+      for (size_t x = 0; x < vol.pitch; ++x) {
+        const size_t at = z * vslice + y * vol.pitch + x;
+        const bool in = z >= 1 && z < 1 + cz && y >= 1 && y < 1 + cy && x >= 4 && x < 4 + cx;
+        const uint8_t want = in ? pbox[(z - 1) * cslice + (y - 1) * cpitch + (x - 4)] : vol_now[at];
+        EXPECT(vol_after[at] == want, "pinned 3D H2D (%zu, %zu, %zu) = %#x, want %#x", x, y, z,
+               vol_after[at], want);
+      }
+    }
+  }
+  CHECK(hipHostFree(pbox));
+
+  CHECK(hipFree(vol.ptr));
+  CHECK(hipFree(e));
+  CHECK(hipFree(d));
+  return 0;
+}
+
 int case_streams() {
   // Two streams: s2 waits (hipStreamWaitEvent) for s1's kernels before adding its own; events
   // time s1's work.
@@ -443,6 +616,7 @@ const Case kCases[] = {
     {"shuffle", case_shuffle},
     {"dynamic_shared", case_dynamic_shared},
     {"memcpy", case_memcpy},
+    {"memcpy_2d", case_memcpy_2d},
     {"streams", case_streams},
     {"fault_unmapped", case_fault_unmapped},
     {"trap", case_trap},

@@ -51,6 +51,8 @@ enum class SdmaOp : uint8_t {
 
 /// Sub-opcodes (header bits 8-15) used here. Source: SDMA_SUBOP_* in the same headers.
 inline constexpr uint8_t kSdmaSubOpCopyLinear = 0;
+/// SDMA_SUBOP_COPY_LINEAR_SUB_WIND (kernel headers; ROCr: SDMA_SUBOP_COPY_LINEAR_RECT).
+inline constexpr uint8_t kSdmaSubOpCopyLinearRect = 4;
 inline constexpr uint8_t kSdmaSubOpWriteLinear = 0;  // kernel: SDMA_SUBOP_WRITE_LINEAR
 inline constexpr uint8_t kSdmaSubOpTimestampGetGlobal = 2;
 
@@ -86,6 +88,15 @@ struct SdmaTraits {
   /// COPY_LINEAR with header cpv = 1 carries an 8th dword (DCC/compression parameters): SDMA 7
   /// (kernel sdma_v7_0.c emit_copy_buffer, copy_num_dw = 8). Without cpv it is 7 dwords.
   bool copy_cpv_adds_dword;
+  /// COPY_LINEAR_RECT: width of the z offsets and of rect_z (11 bits on vega10, 13 bits on
+  /// navi10 and sdma_v6_0_0 (SDMA_PKT_COPY_LINEAR_SUBWIN_DW_4_src_z_mask 0x1FFF), 14 bits in
+  /// ROCr's SDMA_PKT_COPY_LINEAR_RECT_GFX12).
+  uint8_t rect_z_bits;
+  /// COPY_LINEAR_RECT uses ROCr's GFX12 layout (SDMA_PKT_COPY_LINEAR_RECT_GFX12 in
+  /// sdma_registers.h): 16-bit x/y offsets and extents, 16-bit pitch at bit 16, 32-bit slice
+  /// pitch, cache policies at dw12 bits 20 and 28, no tmz/cpv. Otherwise the SUBWIN layout of the
+  /// kernel headers: 14-bit x/y, 19-bit pitch at bit 13, 28-bit slice pitch.
+  bool rect_gfx12_layout;
 };
 
 /// The traits row of a variant.
@@ -105,6 +116,7 @@ inline constexpr size_t kSdmaPollRegmemDwords = 6;
 inline constexpr size_t kSdmaTrapDwords = 2;
 inline constexpr size_t kSdmaTimestampDwords = 3;
 inline constexpr size_t kSdmaAtomicDwords = 8;
+inline constexpr size_t kSdmaCopyLinearRectDwords = 13;
 /// WRITE_LINEAR: 4 header dwords + the inline data (count field = data dwords - 1, 20 bits).
 inline constexpr size_t kSdmaWriteLinearMaxData = size_t{1} << 20;
 constexpr size_t sdma_write_linear_dwords(size_t data_dwords) {
@@ -139,6 +151,48 @@ struct SdmaCopyLinear {
   uint32_t src_cache_policy = 0;  ///< SDMA 6+: 3 bits
   uint32_t dcc_params = 0;        ///< SDMA 7 with cpv = 1 only: the 8th dword (SDMA_DCC_* fields)
 };
+
+/// COPY_LINEAR_RECT (op 1, sub_op 4, 13 dwords; the kernel headers call it COPY_LINEAR_SUBWIN):
+/// copies a rect_x x rect_y x rect_z box of elements of 2^element bytes between two pitched
+/// linear surfaces. Element (x, y, z) of a side is at
+///   addr + ((offset_z + z) * slice_pitch + (offset_y + y) * pitch + offset_x + x) * 2^element
+/// with offsets, pitches and extents all counted in elements (ROCr amd_blit_sdma.cpp
+/// BuildCopyRectCommand writes pitch = (pitch_bytes >> element) - 1, slice = (slice_bytes >>
+/// element) - 1, rect = count - 1). This struct holds the plain values; the builder writes the
+/// "minus one" encodings of pitch, slice_pitch and rect_*. slice_pitch 0 means "not used" (only
+/// valid while offset_z = 0 and rect_z = 1; it is then written as 0, as ROCr does).
+/// Layout (vega10/navi10/sdma_v6_0_0 SDMA_PKT_COPY_LINEAR_SUBWIN, ROCr SDMA_PKT_COPY_LINEAR_RECT):
+/// dw0 tmz 18, cpv 19 (SDMA 6), element 29-31; dw1-2 src addr; dw3 src_offset_x 0-13,
+/// src_offset_y 16-29; dw4 src_offset_z 0-10 (0-12 on SDMA 5/6), src_pitch 13-31; dw5
+/// src_slice_pitch 0-27; dw6-7 dst addr; dw8-10 as dw3-5 for dst; dw11 rect_x 0-13, rect_y 16-29;
+/// dw12 rect_z 0-10 (0-12), dst_sw 16-17, dst_cache_policy 18-20 (SDMA 6), src_sw 24-25,
+/// src_cache_policy 26-28 (SDMA 6). SDMA 7 uses ROCr's GFX12 layout (see
+/// SdmaTraits::rect_gfx12_layout). Base addresses must be 4-byte aligned (ROCr
+/// SubmitCopyRectCommand: "Hardware requires DWORD alignment for base address").
+struct SdmaCopyLinearRect {
+  uint64_t src_addr = 0;
+  uint64_t dst_addr = 0;
+  uint32_t element = 0;  ///< log2 of the element size in bytes: 0 .. 4 (1 .. 16 bytes)
+  uint32_t src_offset_x = 0, src_offset_y = 0, src_offset_z = 0;  ///< elements / rows / slices
+  uint32_t dst_offset_x = 0, dst_offset_y = 0, dst_offset_z = 0;
+  uint64_t src_pitch = 0;        ///< elements per row, >= 1
+  uint64_t src_slice_pitch = 0;  ///< elements per slice; 0 = not used
+  uint64_t dst_pitch = 0;
+  uint64_t dst_slice_pitch = 0;
+  uint32_t rect_x = 0;  ///< elements per row to copy, >= 1
+  uint32_t rect_y = 0;  ///< rows, >= 1
+  uint32_t rect_z = 0;  ///< slices, >= 1
+  uint32_t tmz = 0;     ///< SDMA 4-6
+  uint32_t cpv = 0;     ///< SDMA 6
+  uint32_t dst_sw = 0;  ///< endian swap, 2 bits (SDMA 4-6)
+  uint32_t src_sw = 0;
+  uint32_t dst_cache_policy = 0;  ///< SDMA 6+: 3 bits
+  uint32_t src_cache_policy = 0;  ///< SDMA 6+: 3 bits
+};
+
+/// Largest element size code COPY_LINEAR_RECT takes (16-byte elements; ROCr's
+/// maxAlignedElement never goes above 4).
+inline constexpr uint32_t kSdmaRectMaxElement = 4;
 
 /// CONSTANT_FILL (op 11, sub_op 0, 5 dwords): fills `bytes` at dst_addr with `data`.
 /// dw0: cache_policy bits 24-26 (SDMA 6+), cpv bit 28 (SDMA 6+), fill_size bits 30-31;
@@ -251,6 +305,7 @@ Status emit_sdma_trap(PacketStream& s, SdmaVariant v, const SdmaTrap& p);
 Status emit_sdma_timestamp(PacketStream& s, SdmaVariant v, const SdmaTimestamp& p);
 Status emit_sdma_nop(PacketStream& s, SdmaVariant v, const SdmaNop& p);
 Status emit_sdma_atomic(PacketStream& s, SdmaVariant v, const SdmaAtomic& p);
+Status emit_sdma_copy_linear_rect(PacketStream& s, SdmaVariant v, const SdmaCopyLinearRect& p);
 
 /// Copies `bytes` from src to dst with as many COPY_LINEAR packets as the generation's count
 /// width needs (each at most sdma_copy_max_bytes(); addresses advance by the bytes already
@@ -272,12 +327,14 @@ Status emit_sdma_fill(PacketStream& s, SdmaVariant v, uint64_t dst, uint32_t val
 
 // ---- Decoder ----
 /// Decodes an SDMA dword stream of the given generation into one record per packet, using the
-/// builders' field tables. Never reads past `dwords`. Names: COPY_LINEAR, CONSTANT_FILL,
-/// WRITE_LINEAR, FENCE, POLL_REGMEM, TRAP, TIMESTAMP, NOP, ATOMIC; anything else is "UNKNOWN"
-/// (one dword consumed, `error` says op/sub_op and the offset). A packet running past the end
-/// is one record holding the remaining dwords with a "truncated" error. Field names are the
+/// builders' field tables. Never reads past `dwords`. Names: COPY_LINEAR, COPY_LINEAR_RECT,
+/// CONSTANT_FILL, WRITE_LINEAR, FENCE, POLL_REGMEM, TRAP, TIMESTAMP, NOP, ATOMIC; anything else is
+/// "UNKNOWN" (one dword consumed, `error` says op/sub_op and the offset). A packet running past the
+/// end is one record holding the remaining dwords with a "truncated" error. Field names are the
 /// lower_snake_case names used in the structs above, except that COPY_LINEAR/CONSTANT_FILL/
-/// WRITE_LINEAR/NOP report the raw `count` field; 64-bit addresses and data are one field
+/// WRITE_LINEAR/NOP report the raw `count` field and COPY_LINEAR_RECT reports the raw
+/// (value - 1) encodings in src_pitch, src_slice_pitch, dst_pitch, dst_slice_pitch and
+/// rect_x/rect_y/rect_z; 64-bit addresses and data are one field
 /// (dst_addr, src_addr, addr, src_data, cmp_data); WRITE_LINEAR adds data_0 .. data_63 (data
 /// beyond 64 dwords is counted but not listed).
 std::vector<DecodedPacket> decode_sdma(SdmaVariant variant, std::span<const uint32_t> dwords);
