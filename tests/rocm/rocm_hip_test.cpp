@@ -49,18 +49,28 @@ TEST_P(HipCorpus, PassesUnderExec) {
   EXPECT_EQ(r.err.find("hung"), std::string::npos) << r.err;
 }
 
+/// Runs a corpus case (-O3 build) that must end the program with an error, under `timeout 60`,
+/// and checks what every such case must show: a non-zero status that is not the timeout's (the
+/// program ended by itself), and no "FAIL" line (the host never got control back).
+amdhal::testing::CommandResult run_failing_case(const std::string& exec_options,
+                                                const std::string& name) {
+  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) + " --device sim:gfx90a exec " +
+                       exec_options + " -- '" + std::string(AMDHAL_HIP_CORPUS_O3) + "' " + name);
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.exit_code, 124) << "the program hung:\n" << r.out << r.err;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  return r;
+}
+
+#define REQUIRE_HIP_CORPUS()                     \
+  if (std::string(AMDHAL_HIP_CORPUS_O3).empty()) \
+  GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)"
+
 TEST(HipFaults, UnmappedStoreEndsTheProgramWithBothReports) {
   // The simulator's decoded fault report, then ROCr's own report of the GPU memory fault (from
   // the KFD memory event), then the program ends: nothing hangs.
-  const std::string program = AMDHAL_HIP_CORPUS_O3;
-  if (program.empty()) {
-    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
-  }
-  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) + " --device sim:gfx90a exec -- '" +
-                       program + "' fault_unmapped");
-  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.exit_code, 124) << "the program hung after the fault:\n" << r.out << r.err;
-  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  REQUIRE_HIP_CORPUS();
+  auto r = run_failing_case("", "fault_unmapped");
   EXPECT_NE(r.err.find("VM fault: write to 0x1000"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("by global_store_dword"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("Memory access fault by GPU"), std::string::npos) << r.err;
@@ -70,15 +80,8 @@ TEST(HipFaults, DeviceTrapEndsTheProgramThroughTheQueueError) {
   // The interpreter stops at s_trap (it runs no trap handler); the virtual KFD sets the AQL
   // queue's queue_inactive_signal as the CP does for a fatal wave error, and HIP's queue callback
   // reports it and aborts.
-  const std::string program = AMDHAL_HIP_CORPUS_O3;
-  if (program.empty()) {
-    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
-  }
-  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) + " --device sim:gfx90a exec -- '" +
-                       program + "' trap");
-  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.exit_code, 124) << "the program hung after the trap:\n" << r.out << r.err;
-  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  REQUIRE_HIP_CORPUS();
+  auto r = run_failing_case("", "trap");
   EXPECT_NE(r.err.find("s_trap"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION"), std::string::npos) << r.err;
 }
@@ -86,15 +89,8 @@ TEST(HipFaults, DeviceTrapEndsTheProgramThroughTheQueueError) {
 TEST(HipFaults, EndlessKernelIsStoppedByExecTimeout) {
   // exec --timeout: the simulator stops the dispatch after the limit, reports it, and HIP's
   // queue callback ends the program; without the option the same kernel would run forever.
-  const std::string program = AMDHAL_HIP_CORPUS_O3;
-  if (program.empty()) {
-    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs it)";
-  }
-  auto r = run_command("timeout 60 " + std::string(AMDHAL_CLI) +
-                       " --device sim:gfx90a exec --timeout 1.5 -- '" + program + "' endless_loop");
-  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.exit_code, 124) << "the program hung past --timeout:\n" << r.out << r.err;
-  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  REQUIRE_HIP_CORPUS();
+  auto r = run_failing_case("--timeout 1.5", "endless_loop");
   EXPECT_NE(r.err.find("kernel still running after the 1500 ms timeout"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("aborting with error"), std::string::npos) << r.err;
