@@ -1,10 +1,12 @@
 // `amdhal copy` and the pieces `fill` and `dispatch` share with it: opening a device to run work on
 // (falling back to the simulator), sizes with K/M/G suffixes, engine and domain names, waiting
 // for completion with the queue's state in errors.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <iostream>
 #include <random>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -177,6 +179,10 @@ int run_copy(Context& ctx, const po::variables_map& vm) {
   auto to = parse_domain(vm["to"].as<std::string>());
   if (!to.ok()) return fail(kExitUsage, "copy: --to: " + to.status().message());
   const bool verify = vm["verify"].as<bool>();
+  const long long repeat = vm["repeat"].as<long long>();
+  if (repeat < 1 || repeat > 100000) {
+    return fail(kExitUsage, fmt::format("copy: --repeat {}: expected 1 to 100000", repeat));
+  }
 
   auto work = open_work_device(ctx, "gfx942");
   if (!work.ok()) return fail(kExitFailure, work.status().message());
@@ -204,10 +210,19 @@ int run_copy(Context& ctx, const po::variables_map& vm) {
 
   CommandBuffer cb;
   if (Status st = cb.copy({*dst, 0}, {*src, 0}, *size); !st.ok()) return fail(st);
-  uint64_t ns = 0;
-  if (Status st = run_and_wait(dev, **queue, cb, std::chrono::seconds(60), &ns); !st.ok()) {
-    return fail(kExitFailure, "copy: " + st.message());
+  // The first copy is cold (first touch of fresh memory, queue start); later ones are warm.
+  std::vector<uint64_t> runs;
+  for (long long i = 0; i < repeat; ++i) {
+    uint64_t one = 0;
+    if (Status st = run_and_wait(dev, **queue, cb, std::chrono::seconds(60), &one); !st.ok()) {
+      return fail(kExitFailure, "copy: " + st.message());
+    }
+    runs.push_back(one);
   }
+  const uint64_t ns = runs.front();
+  std::vector<uint64_t> later(runs.begin() + 1, runs.end());
+  std::sort(later.begin(), later.end());
+  const uint64_t median_later = later.empty() ? 0 : later[later.size() / 2];
   std::optional<bool> verified;
   uint64_t bad_at = 0;
   if (verify) {
@@ -228,6 +243,12 @@ int run_copy(Context& ctx, const po::variables_map& vm) {
                         {"elapsed_ns", ns},
                         {"gbps", gbps(*size, ns)}};
     j["verified"] = verified ? nlohmann::json(*verified) : nlohmann::json(nullptr);
+    if (repeat > 1) {
+      j["runs_ns"] = runs;
+      j["later_median_ns"] = median_later;
+      j["later_min_ns"] = later.front();
+      j["later_gbps"] = gbps(*size, median_later);
+    }
     print_json(j);
   } else {
     std::cout << fmt::format(
@@ -235,6 +256,11 @@ int run_copy(Context& ctx, const po::variables_map& vm) {
         format_bytes(*size), *size, memory_domain_name(*from), memory_domain_name(*to),
         queue_kind_name(*engine), device_label(dev), static_cast<double>(ns) / 1e6, gbps(*size, ns),
         verified ? (*verified ? ", verified" : ", VERIFY FAILED") : "");
+    if (repeat > 1) {
+      std::cout << fmt::format("  {} more: median {:.3f} ms ({:.2f} GB/s), min {:.3f} ms\n",
+                               later.size(), static_cast<double>(median_later) / 1e6,
+                               gbps(*size, median_later), static_cast<double>(later.front()) / 1e6);
+    }
   }
   if (verified && !*verified) {
     return fail(kExitFailure,
@@ -266,14 +292,21 @@ Command copy_command() {
                     "from", po::value<std::string>()->default_value("gtt")->value_name("DOMAIN"),
                     "source memory: vram, gtt or host")(
                     "to", po::value<std::string>()->default_value("vram")->value_name("DOMAIN"),
-                    "destination memory: vram, gtt or host");
+                    "destination memory: vram, gtt or host")(
+                    "repeat", po::value<long long>()->default_value(1)->value_name("N"),
+                    "copy N times on the same buffers: the first copy is reported as before "
+                    "(cold: first touch of fresh memory), then the median and minimum of the "
+                    "others (warm)");
               },
           .details =
               "Times one copy of --size bytes from submission to completion and prints\n"
               "bytes, time and GB/s (with --json: bytes, elapsed_ns, gbps, verified).\n"
+              "--repeat N copies N times and adds the median and minimum of copies 2..N\n"
+              "(--json: runs_ns, later_median_ns, later_min_ns, later_gbps).\n"
               "Without --device and without a GPU it runs on the simulator (sim:gfx942).\n\n"
               "Examples:\n"
               "  amdhal copy --size 256M --verify\n"
+              "  amdhal copy --size 64M --from host --to vram --repeat 5\n"
               "  amdhal copy --size 1G --engine compute --from vram --to vram\n"
               "  amdhal --device sim:gfx1100 --json copy --size 4K\n",
           .run = run_copy};

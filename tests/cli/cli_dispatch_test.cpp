@@ -1,5 +1,6 @@
 // `amdhal copy`, `fill` and `dispatch`, run as a user runs them: usage errors (exit 2, one line),
 // then real runs on the simulator (no GPU here), checked through --json.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -173,6 +174,25 @@ TEST(CliTransfer, CopyOnTheSimulatorJson) {
     EXPECT_GT(j["elapsed_ns"].get<uint64_t>(), 0u);
     EXPECT_GT(j["gbps"].get<double>(), 0.0);
   }
+}
+
+TEST(CliTransfer, CopyRepeatReportsColdAndWarm) {
+  auto r = run_command(cli("--json copy --size 256K --verify --repeat 4"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["runs_ns"].size(), 4u) << r.out;
+  EXPECT_EQ(j["elapsed_ns"], j["runs_ns"][0]);
+  std::vector<uint64_t> later;
+  for (size_t i = 1; i < 4; ++i) later.push_back(j["runs_ns"][i].get<uint64_t>());
+  std::sort(later.begin(), later.end());
+  EXPECT_EQ(j["later_median_ns"].get<uint64_t>(), later[1]);
+  EXPECT_EQ(j["later_min_ns"].get<uint64_t>(), later[0]);
+  EXPECT_EQ(j["verified"], true);
+  auto h = run_command(cli("copy --size 64K --repeat 3"));
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_NE(h.out.find("2 more: median"), std::string::npos) << h.out;
+  EXPECT_EQ(count_lines(h.out), 2u) << h.out;
+  expect_usage_error("copy --repeat 0", {"--repeat", "1 to 100000"});
 }
 
 TEST(CliTransfer, CopyHumanOutput) {
