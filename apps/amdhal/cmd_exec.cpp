@@ -40,6 +40,26 @@ bool rocm_knows(std::string_view gfx) {
 
 /// Checks "sim:<target>[x<N>][,key=value...]" as far as the CLI can (the library parses it fully)
 /// and that ROCm 5.2.3 supports the target.
+/// Removes $TMPDIR/amdhal-exec-<pid>-* and amdhal-vkfd-<pid>-* of the finished program: a
+/// normal exit has removed them already, a crash or abort (a GPU fault ends a HIP program with
+/// abort()) leaves them behind.
+void remove_private_dirs(pid_t pid) {
+  const char* tmp = std::getenv("TMPDIR");
+  const std::filesystem::path dir = tmp != nullptr && *tmp ? tmp : "/tmp";
+  const std::string mine[] = {fmt::format("amdhal-exec-{}-", pid),
+                              fmt::format("amdhal-vkfd-{}-", pid)};
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    for (const std::string& prefix : mine) {
+      // mkdtemp's suffix is 6 characters: nothing else matches the exact shape.
+      if (name.size() == prefix.size() + 6 && name.starts_with(prefix) && entry.is_directory(ec)) {
+        std::filesystem::remove_all(entry.path(), ec);
+      }
+    }
+  }
+}
+
 Status check_target(const std::string& spec) {
   if (!spec.starts_with("sim:")) {
     return invalid_argument(fmt::format(
@@ -199,6 +219,7 @@ int run_exec(Context& ctx, const po::variables_map& vm) {
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGQUIT, &old_quit, nullptr);
   if (r < 0) return fail(kExitFailure, fmt::format("exec: waitpid: {}", std::strerror(errno)));
+  remove_private_dirs(pid);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return kExitFailure;

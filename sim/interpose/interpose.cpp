@@ -583,7 +583,9 @@ const std::string& root() {
   if (g_root_ready.load(std::memory_order_relaxed)) return root_dir();
   Guard guard;
   const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = fmt::format("{}/amdhal-exec-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp");
+  // The pid in the name lets `amdhal exec` remove what a crashed program left behind.
+  std::string tmpl =
+      fmt::format("{}/amdhal-exec-{}-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp", getpid());
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr) {

@@ -76,6 +76,26 @@ TEST(HipFaults, UnmappedStoreEndsTheProgramWithBothReports) {
   EXPECT_NE(r.err.find("Memory access fault by GPU"), std::string::npos) << r.err;
 }
 
+TEST(HipFaults, AnAbortedProgramLeavesNoPrivateDirectories) {
+  // ROCr ends a faulting program with abort(), before the interposer's and the virtual KFD's
+  // clean-up runs; `amdhal exec` removes their $TMPDIR/amdhal-exec-<pid>-* / amdhal-vkfd-<pid>-*.
+  REQUIRE_HIP_CORPUS();
+  const std::filesystem::path tmp =
+      std::filesystem::path(::testing::TempDir()) / "hip_abort_tmpdir";
+  std::filesystem::remove_all(tmp);
+  std::filesystem::create_directories(tmp);
+  auto r = run_command("TMPDIR='" + tmp.string() + "' timeout 60 " + std::string(AMDHAL_CLI) +
+                       " --device sim:gfx90a exec -- '" + std::string(AMDHAL_HIP_CORPUS_O3) +
+                       "' fault_unmapped");
+  EXPECT_EQ(r.exit_code, 128 + 6) << "ROCr should have aborted:\n" << r.err;
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(tmp)) {
+    left.push_back(e.path().filename().string());
+  }
+  EXPECT_TRUE(left.empty()) << "left behind: " << (left.empty() ? "" : left.front());
+  std::filesystem::remove_all(tmp);
+}
+
 TEST(HipFaults, DeviceTrapEndsTheProgramThroughTheQueueError) {
   // The interpreter stops at s_trap (it runs no trap handler); the virtual KFD sets the AQL
   // queue's queue_inactive_signal as the CP does for a fatal wave error, and HIP's queue callback

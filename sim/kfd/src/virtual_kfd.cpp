@@ -220,8 +220,14 @@ Expected<std::shared_ptr<VirtualKfd>> VirtualKfd::create(std::string_view spec) 
                     static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) / 4 * 3;
   AMDHAL_ASSIGN_OR_RETURN(impl->system, System::create(parsed));
 
-  char tmpl[] = "/tmp/amdhal-vkfd-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return errno_status(errno, "virtual KFD: mkdtemp");
+  // $TMPDIR/amdhal-vkfd-<pid>-XXXXXX: the pid lets `amdhal exec` remove the directory of a
+  // program that crashed before its destructors ran.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl =
+      fmt::format("{}/amdhal-vkfd-{}-XXXXXX", tmp != nullptr && *tmp ? tmp : "/tmp", getpid());
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return errno_status(errno, fmt::format("virtual KFD: mkdtemp {}", tmpl));
+  }
   impl->topology_dir = tmpl;
   impl->topology = build_topology(*impl->system, impl->vram_heap, impl->large_bar, impl->gpus);
   std::shared_ptr<VirtualKfd> v(new VirtualKfd(std::move(impl)));
