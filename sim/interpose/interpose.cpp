@@ -541,7 +541,7 @@ void install_packet_observers(VirtualKfd& v, const Config& cfg) {
     sys.device(i).set_packet_observer(
         [log = cfg.log_packets, trace = g_trace, names](const amdhal::sim::PacketEvent& e) {
           KernelNames::Name kernel;
-          if (e.executed && e.packet->name == "KERNEL_DISPATCH") {
+          if (e.packet->name == "KERNEL_DISPATCH") {
             if (auto ko = e.packet->field("kernel_object")) {
               kernel = names->lookup(e.device_index, e.vmid, *ko);
             }
@@ -550,7 +550,17 @@ void install_packet_observers(VirtualKfd& v, const Config& cfg) {
             const std::string line = packet_line(e, kernel.symbol);
             std::fwrite(line.data(), 1, line.size(), stderr);  // one call: lines never interleave
           }
-          if (trace != nullptr) trace->add(e, kernel);
+          if (trace != nullptr) {
+            trace->add(e, kernel);
+            // A packet the queue hung on (a GPU fault): the runtime usually ends the program
+            // (abort()) as soon as it hears of it, before any exit-time write. The simulator tells
+            // observers before it raises the fault, so the trace up to here is written now; a
+            // normal exit rewrites it with everything.
+            if (!e.executed && getpid() == g_vkfd_creator) {
+              Guard guard;
+              trace->write();
+            }
+          }
         });
   }
 }

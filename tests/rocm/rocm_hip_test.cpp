@@ -4,6 +4,7 @@
 // something it does not provide. Skips (with the reason) when hipcc was not found at configure
 // time; `make deps` installs it.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -94,6 +95,30 @@ TEST(HipFaults, AnAbortedProgramLeavesNoPrivateDirectories) {
   }
   EXPECT_TRUE(left.empty()) << "left behind: " << (left.empty() ? "" : left.front());
   std::filesystem::remove_all(tmp);
+}
+
+TEST(HipFaults, TraceOfAFaultingProgramEndsWithTheFailedDispatch) {
+  // exec --trace on a program that ROCr aborts on a GPU fault: the trace is written when the
+  // queue hangs (before the fault reaches the runtime), so it holds the dispatch that faulted,
+  // named after its kernel and marked as not executed.
+  REQUIRE_HIP_CORPUS();
+  const std::string file = ::testing::TempDir() + "hip_fault_trace.json";
+  std::filesystem::remove(file);
+  auto r = run_failing_case("--trace '" + file + "'", "fault_unmapped");
+  std::ifstream in(file);
+  ASSERT_TRUE(in) << "no trace file " << file;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(in)) << "the trace is not valid JSON";
+  bool found = false;
+  for (const auto& e : j["traceEvents"]) {
+    if (!e.contains("args") || !e["args"].contains("executed")) continue;
+    EXPECT_EQ(e["args"]["executed"], false);
+    EXPECT_EQ(e["args"]["packet"], "KERNEL_DISPATCH");
+    EXPECT_NE(e["name"].get<std::string>().find("store_at"), std::string::npos) << e.dump();
+    found = true;
+  }
+  EXPECT_TRUE(found) << "no failed dispatch in the trace: " << j.dump().substr(0, 2000);
+  std::filesystem::remove(file);
 }
 
 TEST(HipFaults, DeviceTrapEndsTheProgramThroughTheQueueError) {

@@ -34,6 +34,8 @@ constexpr unsigned kSpinPolls = 64;
 // runs inside one execute() call.
 std::atomic<int64_t> g_last_progress{0};  // steady_clock ticks
 std::atomic<int> g_executing{0};          // engines inside execute() right now
+/// The engine whose execute() this thread is inside (its fatal interrupts are deferred).
+thread_local const QueueEngine* t_stepping = nullptr;
 
 void note_progress(std::chrono::steady_clock::time_point now) {
   g_last_progress.store(now.time_since_epoch().count(), std::memory_order_relaxed);
@@ -326,8 +328,12 @@ void QueueEngine::run() {
           timing_ = true;
         }
         g_executing.fetch_add(1, std::memory_order_relaxed);
+        t_stepping = this;
         const Step step = execute(rptr, wptr, &advance);
+        t_stepping = nullptr;
         g_executing.fetch_sub(1, std::memory_order_relaxed);
+        for (const Interrupt& irq : deferred_) device_.raise_interrupt(irq);
+        deferred_.clear();
         // A waiting packet keeps the time of its first attempt; anything else starts afresh.
         if (step != Step::kWait) timing_ = false;
         if (step == Step::kDone || step == Step::kProgress) {
@@ -510,6 +516,12 @@ void QueueEngine::interrupt(Interrupt::Source source, uint32_t context_id) {
   irq.queue_id = id_;
   irq.context_id = context_id;
   irq.gpu_clock = device_.gpu_clock();
+  const bool fatal =
+      source == Interrupt::Source::kVmFault || source == Interrupt::Source::kQueueHung;
+  if (fatal && t_stepping == this) {
+    deferred_.push_back(irq);  // delivered when the step ends (see deferred_)
+    return;
+  }
   device_.raise_interrupt(irq);
 }
 

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "amdhal/packets/decoded.h"
 #include "amdhal/status.h"
@@ -142,6 +143,10 @@ class QueueEngine {
   const uint32_t id_;
   const uint64_t ring_units_;
   std::thread thread_;
+  // A VM fault or hang raised while a packet executes is delivered when the step ends, after the
+  // failing packet has been logged (and observers told): whoever reacts to the interrupt (a
+  // runtime ending the program) then finds the whole record. Engine thread only.
+  std::vector<Interrupt> deferred_;
 
   mutable std::mutex mutex_;  // guards the fields below
   std::condition_variable cv_;
