@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "am_sim_fixture.h"
 #include "amdhal_sim_pci/firmware_image.h"
 #include "amdhal_sim_pci/pci_function.h"
 #include "bringup.h"
@@ -28,22 +29,10 @@ constexpr const char* kIh = "IH ring";
 constexpr const char* kPsp = "PSP firmware load";
 constexpr const char* kSmu = "SMU handshake";
 
-struct Fixture {
-  std::unique_ptr<PciPort> port;
-  PciAddress address;
-  sim::pci::SimPciFunction* fn = nullptr;
-};
+using Fixture = testing::SimAm;
 
 Fixture open(std::string_view spec) {
-  Fixture f;
-  auto port = make_sim_pci_port(spec);
-  EXPECT_TRUE(port.ok()) << port.status().message();
-  f.port = std::move(*port);
-  auto fns = f.port->enumerate_display(0x1002);
-  EXPECT_TRUE(fns.ok());
-  f.address = fns->front().address;
-  f.fn = &sim_pci_system(*f.port)->function(0);
-  return f;
+  return testing::open_sim_am(spec);
 }
 
 const BringupStep& step(const BringupReport& r, std::string_view name) {

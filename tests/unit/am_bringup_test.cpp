@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "am_sim_fixture.h"
 #include "amdhal_sim_pci/pci_function.h"
 #include "bringup.h"
 #include "discovery.h"
@@ -14,20 +15,11 @@
 namespace amdhal::am {
 namespace {
 
-struct Fixture {
-  std::unique_ptr<PciPort> port;
-  PciAddress address;
-};
+using Fixture = testing::SimAm;
 
 Fixture open(std::string_view spec) {
-  Fixture f;
-  auto port = make_sim_pci_port(spec);
-  EXPECT_TRUE(port.ok()) << port.status().message();
-  f.port = std::move(*port);
-  auto fns = f.port->enumerate_display(0x1002);
-  EXPECT_TRUE(fns.ok());
-  EXPECT_EQ(fns->size(), 1u);
-  f.address = fns->front().address;
+  Fixture f = testing::open_sim_am(spec);
+  EXPECT_EQ(f.functions, 1u);
   return f;
 }
 

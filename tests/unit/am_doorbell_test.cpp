@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "am_sim_fixture.h"
 #include "amdhal_sim_pci/discovery_image.h"
 #include "amdhal_sim_pci/pci_function.h"
 #include "bringup.h"
@@ -20,27 +21,12 @@
 namespace amdhal::am {
 namespace {
 
-struct Fixture {
-  std::shared_ptr<PciPort> port;
-  std::unique_ptr<AmDevice> dev;
-  sim::pci::SimPciFunction* fn = nullptr;
-};
+using Fixture = testing::SimAm;
 
 /// Identify, map BARs, VRAM size, IP discovery and (with `gmc`) GMC.
 Fixture brought_up(std::string_view spec, bool gmc = false) {
-  Fixture f;
-  auto port = make_sim_pci_port(spec);
-  EXPECT_TRUE(port.ok()) << port.status().message();
-  f.port = std::move(*port);
-  auto fns = f.port->enumerate_display(0x1002);
-  EXPECT_TRUE(fns.ok() && !fns->empty());
-  f.fn = &sim_pci_system(*f.port)->function(0);
-  f.dev = std::make_unique<AmDevice>(*f.port, fns->front());
-  EXPECT_TRUE(f.dev->identify().ok());
-  EXPECT_TRUE(f.dev->map_bars().ok());
-  EXPECT_TRUE(f.dev->read_vram_size().ok());
-  EXPECT_TRUE(f.dev->read_discovery().ok());
-  if (gmc) {
+  Fixture f = testing::discovered_sim_am(spec);
+  if (gmc && f.dev) {
     EXPECT_TRUE(f.dev->setup_gmc().ok());
   }
   return f;

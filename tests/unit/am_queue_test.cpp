@@ -9,6 +9,7 @@
 
 #include "am_device.h"
 #include "am_memory.h"
+#include "am_sim_fixture.h"
 #include "amdhal/command_buffer.h"
 #include "amdhal_sim_pci/pci_function.h"
 #include "bringup.h"
@@ -20,28 +21,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Fixture {
-  std::shared_ptr<PciPort> port;
-  std::unique_ptr<AmDevice> dev;
-  sim::pci::SimPciFunction* fn = nullptr;
-};
+using Fixture = testing::SimAm;
 
 /// Runs the steps up to IP discovery and, with `gmc`, GMC (which may still report the parts it
 /// lacks as long as VMID 0 translates through its tables).
 Fixture brought_up(std::string_view spec, bool gmc_step = true) {
-  Fixture f;
-  auto port = make_sim_pci_port(spec);
-  EXPECT_TRUE(port.ok()) << port.status().message();
-  f.port = std::move(*port);
-  auto fns = f.port->enumerate_display(0x1002);
-  EXPECT_TRUE(fns.ok() && !fns->empty());
-  f.fn = &sim_pci_system(*f.port)->function(0);
-  f.dev = std::make_unique<AmDevice>(*f.port, fns->front());
-  EXPECT_TRUE(f.dev->identify().ok());
-  EXPECT_TRUE(f.dev->map_bars().ok());
-  EXPECT_TRUE(f.dev->read_vram_size().ok());
-  EXPECT_TRUE(f.dev->read_discovery().ok());
-  if (gmc_step) {
+  Fixture f = testing::discovered_sim_am(spec);
+  if (gmc_step && f.dev) {
     const Status gmc = f.dev->setup_gmc();
     EXPECT_TRUE(gmc.ok() || f.dev->gfxhub_programmed()) << gmc.message();
   }
