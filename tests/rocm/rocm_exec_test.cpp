@@ -12,10 +12,12 @@
 #include <fmt/format.h>
 
 #include "amdhal/family.h"
+#include "rocm_checks.h"
 #include "support/run_command.h"
 
 namespace {
 
+using amdhal::testing::expect_no_gaps;
 using amdhal::testing::run_command;
 
 const std::string kCli = AMDHAL_CLI;
@@ -65,13 +67,6 @@ std::vector<Agent> gpu_agents(const std::string& out) {
     if (a.field("Device Type") == "GPU") res.push_back(a);
   }
   return res;
-}
-
-/// Lines a run must not print: the simulator's reports of something it does not provide.
-void expect_no_gaps(const std::string& err) {
-  EXPECT_EQ(err.find("not simulated"), std::string::npos) << err;
-  EXPECT_EQ(err.find("unsupported"), std::string::npos) << err;
-  EXPECT_EQ(err.find("is not a KFD ioctl"), std::string::npos) << err;
 }
 
 TEST(RocmExec, RocminfoShowsOneGfx90aAgentMatchingTheRegistry) {

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rocm_checks.h"
 #include "support/run_command.h"
 
 namespace {
@@ -25,12 +26,9 @@ using nlohmann::json;
 
 const std::string kCli = AMDHAL_CLI;
 
-#define REQUIRE_HIP_CORPUS()                                                                 \
-  const std::string program = AMDHAL_HIP_CORPUS_O3;                                          \
-  if (program.empty()) {                                                                     \
-    GTEST_SKIP() << "hipcc was not found when the build was configured (make deps installs " \
-                    "it)";                                                                   \
-  }
+#define REQUIRE_HIP_CORPUS()                        \
+  const std::string program = AMDHAL_HIP_CORPUS_O3; \
+  REQUIRE_HIP_PROGRAM(program)
 
 /// A fresh path for a trace file, removed at the end of the test.
 struct TempPath {
