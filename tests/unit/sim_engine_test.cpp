@@ -1053,6 +1053,75 @@ TEST_F(SimEngineTest, AqlCompletionSignalsGetTimestampsWhenTheQueueProfiles) {
   }
 }
 
+/// Fails every dispatch with a given message (what the interpreter returns when a wave stops).
+class FailingExecutor : public KernelExecutor {
+ public:
+  explicit FailingExecutor(std::string why) : why_(std::move(why)) {}
+  Status run(Device&, const Dispatch&) override { return aborted(why_); }
+
+ private:
+  std::string why_;
+};
+
+TEST_F(SimEngineTest, AqlDispatchStoppedByAWaveReportsTheQueueError) {
+  // A runtime-style queue (amd_queue_t with read_dispatch_id_field_base_byte_offset = 128) whose
+  // queue_inactive_signal has an event mailbox: a dispatch a wave stopped writes ROCr's error code
+  // into the signal, the event id into the mailbox, and raises the event's interrupt. A VM fault
+  // is reported through the fault interrupt instead and leaves the signal alone.
+  struct Case {
+    const char* why;
+    int64_t code;  // 0: the signal stays untouched
+  };
+  for (const Case& c : {Case{"illegal instruction on gfx942: s_trap", 0x40000000},
+                        Case{"kernel still running after the 5 ms timeout", 0x80000000},
+                        Case{"VM fault: write to 0x1000 (vmid 8, shader)", 0}}) {
+    SCOPED_TRACE(c.why);
+    dev().set_kernel_executor(std::make_shared<FailingExecutor>(c.why));
+    Buffer ring = alloc(4096);
+    for (uint64_t off = 0; off < 4096; off += 64) {
+      *ring.at<uint16_t>(off) = static_cast<uint16_t>(packets::AqlPacketType::kInvalid);
+    }
+    Buffer mem = alloc(4096);  // amd_queue_t at 0, the signal at 1024, its mailbox at 2048
+    Buffer kd = alloc(4096);   // a zeroed kernel descriptor
+    *mem.at<uint32_t>(136) = 128;
+    *mem.at<uint64_t>(192) = mem.va + 1024;
+    *mem.at<uint64_t>(1024 + 16) = mem.va + 2048;
+    *mem.at<uint32_t>(1024 + 24) = 77;
+    QueueDesc desc;
+    desc.type = QueueType::kAql;
+    desc.vmid = kVmid;
+    desc.ring_address = ring.va;
+    desc.ring_bytes = 4096;
+    desc.rptr_address = mem.va + 128;
+    desc.doorbell_index = next_doorbell_++;
+    desc.name = "aql.errors";
+    auto id = dev().create_queue(desc);
+    ASSERT_TRUE(id.ok()) << id.status().to_string();
+    const size_t signals_before = interrupts(Interrupt::Source::kAqlSignal).size();
+    packets::AqlKernelDispatch d;
+    d.kernel_object = kd.va;
+    auto pkt = packets::make_aql_kernel_dispatch(d);
+    ASSERT_TRUE(pkt.ok());
+    const auto dwords = packets::aql_packet_dwords(*pkt);
+    std::memcpy(ring.host + 4, dwords.data() + 1, 60);
+    __atomic_store_n(ring.at<uint32_t>(0), dwords[0], __ATOMIC_RELEASE);
+    dev().ring_doorbell(desc.doorbell_index, 0);
+    ASSERT_TRUE(wait_until([&] { return dev().queue_state(*id).value().hung; }));
+    EXPECT_NE(dev().queue_state(*id).value().hang_reason.find(c.why), std::string::npos);
+    if (c.code != 0) {
+      EXPECT_EQ(__atomic_load_n(mem.at<int64_t>(1024 + 8), __ATOMIC_ACQUIRE), c.code);
+      EXPECT_EQ(*mem.at<uint64_t>(2048), 77u);
+      ASSERT_TRUE(wait_until(
+          [&] { return interrupts(Interrupt::Source::kAqlSignal).size() > signals_before; }));
+      EXPECT_EQ(interrupts(Interrupt::Source::kAqlSignal).back().context_id, 77u);
+    } else {
+      EXPECT_EQ(*mem.at<int64_t>(1024 + 8), 0);
+      EXPECT_EQ(*mem.at<uint64_t>(2048), 0u);
+    }
+    ASSERT_TRUE(dev().destroy_queue(*id).ok());
+  }
+}
+
 TEST_F(SimEngineTest, DispatchesReachTheExecutor) {
   auto exec = std::make_shared<RecordingExecutor>();
   dev().set_kernel_executor(exec);

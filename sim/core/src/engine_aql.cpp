@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,12 @@ constexpr uint64_t kSignalEndTsOffset = 40;
 constexpr uint64_t kAmdQueueReadIdOffset = 128;
 constexpr uint64_t kAmdQueuePropertiesOffset = 180;
 constexpr uint32_t kAmdQueueEnableProfiling = 1u << 3;
+/// amd_queue_t.queue_inactive_signal (offset 192): where the CP reports a fatal queue error. The
+/// codes are those ROCr's queue error handler decodes (ROCr amd_aql_queue.cpp,
+/// DynamicScratchHandler): 0x40000000 illegal instruction, 0x80000000 any other fatal stop.
+constexpr uint64_t kAmdQueueInactiveSignalOffset = 192;
+constexpr uint64_t kQueueErrorIllegalInstruction = 0x40000000;
+constexpr uint64_t kQueueErrorFatal = 0x80000000;
 
 /// Kernel descriptor (LLVM AMDGPUUsage "Kernel Descriptor", code object v3+):
 /// kernel_code_entry_byte_offset i64 @16, compute_pgm_rsrc3 @44, rsrc1 @48, rsrc2 @52.
@@ -72,10 +79,14 @@ class AqlEngine final : public Pm4Core {
   /// Decrements the completion signal and notifies its event mailbox.
   Step complete(uint64_t signal, const DecodedPacket& d, uint64_t rptr);
   /// Whether the queue's amd_queue_t asks for packet timestamps in completion signals.
-  bool profiling() const;
-  /// The queue's amd_queue_t (found from the read pointer, see profiling()), 0 if it has none.
-  uint64_t amd_queue_address() const;
-  uint64_t started_rptr_ = ~0ull;  ///< packet whose start time started_clock_ is
+  bool profiling();
+  /// Reports a fatal error of the queue (a dispatch a wave stopped for good) through its
+  /// queue_inactive_signal: the code, the signal's event mailbox, and the event's interrupt.
+  void signal_queue_error(uint64_t code);
+  /// The queue's amd_queue_t (found from the read pointer at the first packet), 0 if it has none.
+  uint64_t amd_queue_address();
+  std::optional<uint64_t> amd_queue_;  ///< amd_queue_address(), once looked up
+  uint64_t started_rptr_ = ~0ull;      ///< packet whose start time started_clock_ is
   uint64_t started_clock_ = 0;
   /// Logs the packet as not executed when `s` is kHung; returns `s`.
   Step hung_with(Step s, const DecodedPacket& d) {
@@ -232,9 +243,32 @@ QueueEngine::Step AqlEngine::kernel_dispatch(const packets::AqlKernelDispatchPac
   x.code_address = k.kernel_object + static_cast<uint64_t>(entry);
   const Status st = executor->run(device_, x);
   if (!st.ok()) {
+    // A VM fault reaches the runtime through the fault interrupt (KFD's memory event); any other
+    // stop of the dispatch is a queue error.
+    if (st.message().find("VM fault") == std::string::npos) {
+      signal_queue_error(st.message().find("illegal instruction") != std::string::npos
+                             ? kQueueErrorIllegalInstruction
+                             : kQueueErrorFatal);
+    }
     return hang(fmt::format("kernel dispatch at {} failed: {}", where(rptr), st.to_string()));
   }
   return Step::kDone;
+}
+
+void AqlEngine::signal_queue_error(uint64_t code) {
+  const uint64_t queue = amd_queue_address();
+  if (queue == 0) return;  // not a runtime-style queue: nobody to tell
+  VmFault f;
+  uint64_t handle = 0;  // the signal's amd_signal_t address
+  if (!load64(queue + kAmdQueueInactiveSignalOffset, &handle, &f) || handle == 0) return;
+  if (!store64(handle + kSignalValueOffset, code, &f)) return;
+  uint64_t mailbox = 0;
+  uint32_t event_id = 0;
+  if (!load64(handle + kSignalMailboxOffset, &mailbox, &f) || mailbox == 0 ||
+      !load32(handle + kSignalEventIdOffset, &event_id, &f) || event_id == 0) {
+    return;
+  }
+  if (store64(mailbox, event_id, &f)) interrupt(Interrupt::Source::kAqlSignal, event_id);
 }
 
 QueueEngine::Step AqlEngine::barrier(const packets::AqlBarrierPacket& b, bool all,
@@ -262,20 +296,23 @@ QueueEngine::Step AqlEngine::barrier(const packets::AqlBarrierPacket& b, bool al
   return Step::kWait;
 }
 
-uint64_t AqlEngine::amd_queue_address() const {
+uint64_t AqlEngine::amd_queue_address() {
   // The packet processor finds amd_queue_t from read_dispatch_id minus
   // read_dispatch_id_field_base_byte_offset (the u32 right after read_dispatch_id, 128 in the
-  // runtime's layout); a queue whose read pointer is not in such a block has none.
-  if (desc_.rptr_address < kAmdQueueReadIdOffset) return 0;
+  // runtime's layout, written before the queue is created); a queue whose read pointer is not in
+  // such a block has none. Looked up once, by the engine thread.
+  if (amd_queue_) return *amd_queue_;
   uint32_t base_offset = 0;
   VmFault f;
-  if (!load32(desc_.rptr_address + 8, &base_offset, &f) || base_offset != kAmdQueueReadIdOffset) {
-    return 0;
-  }
-  return desc_.rptr_address - kAmdQueueReadIdOffset;
+  amd_queue_ = desc_.rptr_address >= kAmdQueueReadIdOffset &&
+                       load32(desc_.rptr_address + 8, &base_offset, &f) &&
+                       base_offset == kAmdQueueReadIdOffset
+                   ? desc_.rptr_address - kAmdQueueReadIdOffset
+                   : 0;
+  return *amd_queue_;
 }
 
-bool AqlEngine::profiling() const {
+bool AqlEngine::profiling() {
   const uint64_t queue = amd_queue_address();
   if (queue == 0) return false;
   uint32_t properties = 0;

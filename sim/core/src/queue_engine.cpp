@@ -34,7 +34,7 @@ constexpr unsigned kSpinPolls = 64;
 // runs inside one execute() call.
 std::atomic<int64_t> g_last_progress{0};  // steady_clock ticks
 std::atomic<int> g_executing{0};          // engines inside execute() right now
-/// The engine whose execute() this thread is inside (its fatal interrupts are deferred).
+/// The engine whose execute() this thread is inside (its interrupts are deferred).
 thread_local const QueueEngine* t_stepping = nullptr;
 
 void note_progress(std::chrono::steady_clock::time_point now) {
@@ -516,9 +516,7 @@ void QueueEngine::interrupt(Interrupt::Source source, uint32_t context_id) {
   irq.queue_id = id_;
   irq.context_id = context_id;
   irq.gpu_clock = device_.gpu_clock();
-  const bool fatal =
-      source == Interrupt::Source::kVmFault || source == Interrupt::Source::kQueueHung;
-  if (fatal && t_stepping == this) {
+  if (t_stepping == this) {
     deferred_.push_back(irq);  // delivered when the step ends (see deferred_)
     return;
   }

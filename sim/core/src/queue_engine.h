@@ -143,9 +143,9 @@ class QueueEngine {
   const uint32_t id_;
   const uint64_t ring_units_;
   std::thread thread_;
-  // A VM fault or hang raised while a packet executes is delivered when the step ends, after the
-  // failing packet has been logged (and observers told): whoever reacts to the interrupt (a
-  // runtime ending the program) then finds the whole record. Engine thread only.
+  // Interrupts raised while a packet executes are delivered when the step ends, after the packet
+  // has been logged (and observers told): whoever reacts to one (a runtime ending the program on
+  // a fault) then finds the whole record. Engine thread only.
   std::vector<Interrupt> deferred_;
 
   mutable std::mutex mutex_;  // guards the fields below

@@ -300,47 +300,6 @@ void VirtualKfd::Impl::signal_vm_fault(size_t gpu) {
   signal_events_of_type(KFD_IOC_EVENT_MEMORY, &d);
 }
 
-bool VirtualKfd::Impl::signal_queue_error(size_t gpu, uint32_t sim_queue,
-                                          const std::string& reason) {
-  uint64_t rptr = 0;
-  {
-    std::lock_guard lock(mu);
-    for (const auto& [id, q] : queues) {
-      if (q.gpu == gpu && q.sim_queue == sim_queue && q.type == KFD_IOC_QUEUE_TYPE_COMPUTE_AQL) {
-        rptr = q.desc.rptr_address;
-        break;
-      }
-    }
-  }
-  if (rptr == 0) return false;
-  // amd_queue_t (ROCr hsa/amd_hsa_queue.h): the read pointer KFD is given is &read_dispatch_id
-  // (offset 128); queue_inactive_signal is at offset 192. A signal handle is its amd_signal_t's
-  // address (hsa/amd_hsa_signal.h): value at +8, event_mailbox_ptr at +16, event_id at +24.
-  constexpr uint64_t kInactiveSignalFromReadId = 192 - 128;
-  constexpr uint64_t kSignalValue = 8, kSignalMailbox = 16, kSignalEventId = 24;
-  uint64_t handle = 0;
-  if (!copy_from_user(&handle, rptr + kInactiveSignalFromReadId, sizeof(handle)) || handle == 0 ||
-      handle % 8 != 0) {
-    return false;
-  }
-  uint64_t mailbox = 0;
-  uint32_t event_id = 0;
-  if (!copy_from_user(&mailbox, handle + kSignalMailbox, sizeof(mailbox)) ||
-      !copy_from_user(&event_id, handle + kSignalEventId, sizeof(event_id))) {
-    return false;
-  }
-  // Error bits ROCr's AQL queue error handler decodes (ROCr amd_aql_queue.cpp,
-  // DynamicScratchHandler): 0x40000000 illegal instruction, 0x80000000 any other fatal stop.
-  const int64_t code =
-      reason.find("illegal instruction") != std::string::npos ? 0x40000000 : 0x80000000;
-  __atomic_store_n(reinterpret_cast<int64_t*>(handle + kSignalValue), code, __ATOMIC_RELEASE);
-  if (mailbox != 0 && event_id != 0 && access_ok(mailbox, sizeof(uint64_t))) {
-    __atomic_store_n(reinterpret_cast<uint64_t*>(mailbox), uint64_t{event_id}, __ATOMIC_RELEASE);
-    signal_event_interrupt(event_id, 32);
-  }
-  return true;
-}
-
 void VirtualKfd::Impl::on_interrupt(size_t gpu, const Interrupt& irq) {
   switch (irq.source) {
     case Interrupt::Source::kEndOfPipe:
@@ -360,12 +319,6 @@ void VirtualKfd::Impl::on_interrupt(size_t gpu, const Interrupt& irq) {
       if (st.ok()) {
         std::fprintf(stderr, "virtual KFD: queue %s of GPU 0x%x hung: %s\n", st->name.c_str(),
                      gpus[gpu].gpu_id, st->hang_reason.c_str());
-        // A dispatch that stopped without a VM fault (illegal instruction, instruction limit):
-        // the queue error ROCr handles by ending the program.
-        if (st->hang_reason.find("VM fault") == std::string::npos &&
-            st->hang_reason.find("kernel dispatch") != std::string::npos) {
-          signal_queue_error(gpu, irq.queue_id, st->hang_reason);
-        }
       }
       // A shader's VM fault stops its dispatch, which hangs the queue: on hardware the UTCL2
       // raises the fault interrupt on its own, so the MEMORY event (what ROCr's VM-fault handler

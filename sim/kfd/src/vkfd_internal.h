@@ -216,10 +216,6 @@ struct VirtualKfd::Impl {
   void on_interrupt(size_t gpu, const Interrupt& irq);
   /// kfd_signal_vm_fault_event for the GPU's latest recorded fault, once per fault.
   void signal_vm_fault(size_t gpu);
-  /// What the CP does when a dispatch on an AQL queue stops for a reason other than a VM fault:
-  /// the error code goes to the queue's queue_inactive_signal (amd_queue_t), whose event wakes
-  /// ROCr's queue-error handler. Returns false when the queue has no such signal.
-  bool signal_queue_error(size_t gpu, uint32_t sim_queue, const std::string& reason);
   void signal_event_interrupt(uint32_t partial_id, uint32_t valid_bits);
   void set_event_locked(vkfd::Event& ev);
   void signal_events_of_type(uint32_t type, const kfd_hsa_memory_exception_data* data);
